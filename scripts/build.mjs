@@ -1,0 +1,18 @@
+// Builds the Node bundles (library + `hsi` CLI) and the browser ESM bundle from the same sources.
+import * as esbuild from 'esbuild';
+import { chmodSync } from 'node:fs';
+import { baseOptions, root } from './esbuild-config.mjs';
+
+const t0 = performance.now();
+await Promise.all([
+  esbuild.build({ ...baseOptions('node'), entryPoints: { index: 'src/index.ts' }, outdir: 'dist/node' }),
+  esbuild.build({
+    ...baseOptions('node'),
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist/node',
+    banner: { js: '#!/usr/bin/env node\n' + baseOptions('node').banner.js },
+  }),
+  esbuild.build({ ...baseOptions('browser'), entryPoints: { index: 'src/index.ts' }, outdir: 'dist/browser' }),
+]);
+chmodSync(`${root}/dist/node/cli.js`, 0o755);
+console.log(`build: dist/node and dist/browser in ${(performance.now() - t0).toFixed(0)} ms`);

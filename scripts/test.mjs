@@ -1,0 +1,122 @@
+// The test command: type-check, build, run every test file on Node/Dawn, then the same GPU
+// test files bundled for headless Chromium (WebGPU on SwiftShader). Ends with one line
+// `N passed, N failed` summed over both environments; exits non-zero on any failure.
+//   node scripts/test.mjs [filter…]   only test files whose path contains a filter
+//   --node-only / --browser-only, --no-typecheck
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { baseOptions, root } from './esbuild-config.mjs';
+import { runInChromium } from './chromium.mjs';
+
+const args = process.argv.slice(2);
+const flags = new Set(args.filter((a) => a.startsWith('--')));
+const filters = args.filter((a) => !a.startsWith('--'));
+const outDir = path.join(root, 'dist/test');
+
+function testFiles() {
+  const found = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.test.ts')) found.push(path.relative(path.join(root, 'test'), p));
+    }
+  };
+  walk(path.join(root, 'test'));
+  return found.sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x.replace(/^test\//, ''))));
+}
+
+// A virtual entry that queues each file's suites under its own name (uvu's deferred mode).
+function entryPlugin(files, mainModule) {
+  return {
+    name: 'hsi-test-entry',
+    setup(build) {
+      build.onResolve({ filter: /^hsi-test:/ }, (a) => ({ path: a.path, namespace: 'hsi-test' }));
+      build.onLoad({ filter: /.*/, namespace: 'hsi-test' }, (a) => {
+        if (a.path === 'hsi-test:entry') {
+          const lines = ["import 'hsi-test:defer';"];
+          files.forEach((f, i) => lines.push(`import 'hsi-test:slot:${i}';`, `import ${JSON.stringify(path.join(root, 'test', f))};`));
+          lines.push(`import { main } from ${JSON.stringify(path.join(root, 'test/harness', mainModule))};`, 'main();');
+          return { contents: lines.join('\n'), resolveDir: root, loader: 'js' };
+        }
+        if (a.path === 'hsi-test:defer') return { contents: 'globalThis.UVU_DEFER = 1; globalThis.UVU_QUEUE = [];', loader: 'js' };
+        const i = Number(a.path.split(':')[2]);
+        return { contents: `globalThis.UVU_INDEX = ${i}; globalThis.UVU_QUEUE[${i}] = [${JSON.stringify(files[i])}];`, loader: 'js' };
+      });
+    },
+  };
+}
+
+async function bundle(target, files, outfile) {
+  await esbuild.build({
+    ...baseOptions(target),
+    entryPoints: ['hsi-test:entry'],
+    outfile,
+    plugins: [entryPlugin(files, target === 'node' ? 'node-main.ts' : 'browser-main.ts')],
+  });
+}
+
+function runNode(outfile, parityFile) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', outfile], {
+      cwd: root, env: { ...process.env, HSI_PARITY_FILE: parityFile }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let tail = '';
+    child.stdout.on('data', (d) => {
+      const s = d.toString();
+      tail = (tail + s).slice(-4096);
+      process.stdout.write(s.replace(/\nHSI_RESULT .*\n/, '\n'));
+    });
+    child.on('close', (code) => {
+      const m = /HSI_RESULT (.*)/.exec(tail);
+      const r = m ? JSON.parse(m[1]) : { passed: 0, failed: 1, skipped: 0, files: 0, crashed: true };
+      if (!m) console.error(`node: the test process exited with code ${code} before reporting (a crash counts as a failure)`);
+      resolve(r);
+    });
+  });
+}
+
+function summary(env, r) {
+  const empty = r.passed + r.failed === 0;
+  console.log(`${env}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped in ${r.files} files${empty ? ' — NO TESTS RAN (counted as a failure)' : ''}`);
+  return empty ? { ...r, failed: r.failed + 1 } : r;
+}
+
+const files = testFiles();
+if (files.length === 0) {
+  console.error(`test: filter: expected at least one test file matching ${filters.join(' ')}, got none`);
+  process.exit(2);
+}
+mkdirSync(outDir, { recursive: true });
+const totals = [];
+if (!flags.has('--no-typecheck')) {
+  console.log('typecheck: tsc --noEmit');
+  try {
+    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+    totals.push({ passed: 1, failed: 0 });
+  } catch {
+    console.error('typecheck: FAILED (errors above); the tests still run');
+    totals.push({ passed: 0, failed: 1 });
+  }
+}
+execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+
+const parityFile = path.join(outDir, 'parity.json');
+if (!flags.has('--browser-only')) {
+  console.log(`\n== Node (Dawn): ${files.length} test files`);
+  await bundle('node', files, path.join(outDir, 'node.mjs'));
+  totals.push(summary('node', await runNode(path.join(outDir, 'node.mjs'), parityFile)));
+}
+const browserFiles = files.filter((f) => !f.endsWith('.node.test.ts'));
+if (!flags.has('--node-only') && browserFiles.length > 0) {
+  console.log(`\n== Chromium (headless, WebGPU): ${browserFiles.length} test files`);
+  await bundle('browser', browserFiles, path.join(outDir, 'browser.js'));
+  const nodeParity = existsSync(parityFile) ? JSON.parse(readFileSync(parityFile, 'utf8')) : {};
+  totals.push(summary('chromium', await runInChromium(path.join(outDir, 'browser.js'), nodeParity)));
+}
+const passed = totals.reduce((s, r) => s + r.passed, 0);
+const failed = totals.reduce((s, r) => s + r.failed, 0);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

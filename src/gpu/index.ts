@@ -1,0 +1,8 @@
+/** The GPU runtime: device, buffer pool, command recording, kernels. */
+export { createGpu, Gpu, OPTIONAL_FEATURES, type GpuOptions } from './device.ts';
+export * from './errors.ts';
+export { Kernel, type KernelSpec, type Grid, type ParamValues } from './kernel.ts';
+export { BufferPool, DeviceBuffer, sizeClass, type PoolStats } from './pool.ts';
+export { selfCheck, type SelfCheckResult } from './selfcheck.ts';
+export { describeGpu, type GpuDescription } from './info.ts';
+export { debugLevel } from './debug.ts';

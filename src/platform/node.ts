@@ -1,0 +1,46 @@
+/**
+ * Node host: WebGPU through Dawn (npm `webgpu`). This is the only file that imports it.
+ */
+import { createRequire } from 'node:module';
+import { create, globals } from 'webgpu';
+import type { Platform } from './types.ts';
+
+// Dawn crashes the process if the object returned by create() is garbage-collected
+// while devices are alive (../shared/PERF.md), so it lives for the life of the module.
+let dawn: GPU | null = null;
+
+function dawnGpu(): GPU {
+  if (!dawn) {
+    // GPUBufferUsage, GPUMapMode, GPUShaderStage: browsers define them, Node does not.
+    Object.assign(globalThis, globals);
+    dawn = create([]);
+  }
+  return dawn;
+}
+
+function packageVersion(name: string): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const installHelp = [
+  'Node found no WebGPU adapter. On a machine without a GPU, Dawn needs a Vulkan driver:',
+  '  Debian 12: add bookworm-backports and run',
+  '    apt-get install -t bookworm-backports mesa-vulkan-drivers   (Mesa 25 lavapipe; Debian 12\'s Mesa 22 is refused by Dawn)',
+  '  Ubuntu 24.04+: apt-get install mesa-vulkan-drivers',
+  '  or run `bash scripts/setup.sh`, which does this when it can.',
+  'Check with `vulkaninfo --summary` (package vulkan-tools) that a device is listed.',
+].join('\n');
+
+export const platform: Platform = {
+  name: 'node',
+  gpu: () => dawnGpu(),
+  installHelp,
+  backend: `Dawn (npm webgpu ${packageVersion('webgpu')})`,
+  versions: () => ({ node: process.versions.node, webgpu: packageVersion('webgpu'), v8: process.versions.v8 }),
+  env: (name) => process.env[name],
+};

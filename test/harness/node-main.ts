@@ -1,0 +1,16 @@
+/** Node entry of the test bundle: runs the queued suites and reports counts to scripts/test.mjs. */
+import { writeFileSync } from 'node:fs';
+import { bits, type ParityChannel } from './parity.ts';
+import { runQueued } from './run.ts';
+
+export async function main(): Promise<void> {
+  const records: Record<string, number[]> = {};
+  const channel: ParityChannel = { env: 'node', record: (name, data) => void (records[name] = bits(data)), expected: () => undefined };
+  (globalThis as unknown as { __hsiParity: ParityChannel }).__hsiParity = channel;
+  const result = await runQueued((text) => process.stdout.write(text));
+  const out = process.env.HSI_PARITY_FILE;
+  if (out) writeFileSync(out, JSON.stringify(records));
+  process.stdout.write(`\nHSI_RESULT ${JSON.stringify(result)}\n`);
+  // Dawn keeps handles open; leave explicitly once stdout has drained.
+  process.stdout.write('', () => process.exit(result.failed > 0 ? 1 : 0));
+}
