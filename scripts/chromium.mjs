@@ -18,6 +18,7 @@ function serve(bundle, nodeParity) {
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+    if (url === '/favicon.ico') return res.writeHead(204).end();
     const file = { '/tests.js': bundle, '/tests.js.map': `${bundle}.map` }[url];
     if (!file) return res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(file));

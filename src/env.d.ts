@@ -7,3 +7,9 @@ declare module '*.wgsl' {
 
 /** Package version, injected by esbuild from package.json. */
 declare const __HSI_VERSION__: string;
+
+// esbuild embeds the AssemblyScript module's bytes (loader "binary"): no fetch, no file path.
+declare module '*.wasm' {
+  const bytes: Uint8Array;
+  export default bytes;
+}

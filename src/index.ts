@@ -5,3 +5,4 @@
 export * from './gpu/index.ts';
 export type { Platform } from './platform/types.ts';
 export const version: string = __HSI_VERSION__;
+export * from './data/index.ts';
