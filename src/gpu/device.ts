@@ -176,10 +176,12 @@ export class Gpu {
 
   /** Submits recorded work, waits for the GPU to finish it, and throws any error it caused. */
   async sync(): Promise<void> {
+    const t0 = performance.now();
     await this.checkCompiled('sync');
     await this.recorder.check('sync');
     await this.raceLost('sync', this.device.queue.onSubmittedWorkDone());
     this.throwUncaptured('sync');
+    debugLog(1, () => `sync: waited ${(performance.now() - t0).toFixed(2)} ms; ${JSON.stringify(this.stats())}`);
   }
 
   /** Buffer-pool counters (live and pooled bytes, allocations). */
