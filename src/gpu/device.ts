@@ -168,6 +168,7 @@ export class Gpu {
     this.assertAlive(op);
     if (buf.released) throw new GpuUsageError(op, 'buffer: expected a live buffer, got one already released');
     if (byteOffset + bytes > buf.capacity || byteOffset % 4 !== 0) throw new GpuUsageError(op, `range: expected 4-byte aligned bytes within ${buf.capacity}, got ${bytes} at ${byteOffset}`);
+    if (bytes === 0) return new ArrayBuffer(0);
     await this.checkCompiled(op);
     const out = await this.recorder.read(op, buf.buffer, byteOffset, bytes);
     this.throwUncaptured(op);

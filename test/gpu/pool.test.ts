@@ -93,4 +93,11 @@ test('reading a released buffer is refused', async () => {
   await rejects(gpu.read(b), GpuUsageError, /read\(gone\): buffer: expected a live buffer/);
 });
 
+test('an empty buffer reads back as an empty ArrayBuffer', async () => {
+  const gpu = await testGpu();
+  const b = gpu.buffer(0, 'empty');
+  assert.is((await gpu.read(b)).byteLength, 0);
+  gpu.release(b);
+});
+
 test.run();
