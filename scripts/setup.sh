@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-command set-up for a fresh machine; idempotent and quick when nothing is missing.
-#  1. npm ci when node_modules is missing or older than package-lock.json
+#  1. npm ci when node_modules is missing or was installed from another package-lock.json
 #  2. a WebGPU adapter for Node: on Debian/Ubuntu with root or sudo, Mesa's lavapipe Vulkan
 #     driver (Debian 12: from bookworm-backports, since Dawn refuses Debian 12's Mesa 22)
 #  3. Debian's chromium for the browser tests (never a downloaded browser build)
