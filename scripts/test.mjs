@@ -13,7 +13,8 @@ import { runInChromium } from './chromium.mjs';
 const args = process.argv.slice(2);
 const flags = new Set(args.filter((a) => a.startsWith('--')));
 const filters = args.filter((a) => !a.startsWith('--'));
-const outDir = path.join(root, 'dist/test');
+// HSI_TEST_OUT lets concurrent runs (parallel work trees, helpers) keep their bundles apart.
+const outDir = path.resolve(root, process.env.HSI_TEST_OUT ?? 'dist/test');
 
 function testFiles() {
   const found = [];

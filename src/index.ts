@@ -6,3 +6,6 @@ export * from './gpu/index.ts';
 export type { Platform } from './platform/types.ts';
 export const version: string = __HSI_VERSION__;
 export * from './data/index.ts';
+export * from './tensor/index.ts';
+export * from './autograd/index.ts';
+export * from './ops/index.ts';

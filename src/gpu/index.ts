@@ -6,3 +6,4 @@ export { BufferPool, DeviceBuffer, sizeClass, type PoolStats } from './pool.ts';
 export { selfCheck, type SelfCheckResult } from './selfcheck.ts';
 export { describeGpu, type GpuDescription } from './info.ts';
 export { debugLevel } from './debug.ts';
+export { wgslConstants } from './reflect.ts';

@@ -62,9 +62,11 @@ export class Kernel {
   // Derived once: dispatch() is the hot path (~10 µs of JS per call on this machine).
   private storage: BindingInfo[];
   private uniformGroup: number;
+  private overrides: Record<string, number>;
 
   constructor(private host: KernelHost, readonly module: ShaderModuleRecord, spec: KernelSpec) {
     const overrides = spec.overrides ?? {};
+    this.overrides = overrides;
     const suffix = Object.keys(overrides).sort().map((k) => `${k}=${overrides[k]}`).join(',');
     this.label = `${spec.file}:${spec.entry}${suffix ? `[${suffix}]` : ''}`;
     const layout = module.layout.entries.get(spec.entry);
@@ -86,6 +88,13 @@ export class Kernel {
       layout: host.device.createPipelineLayout({ label: this.label, bindGroupLayouts: this.groupLayouts }),
       compute: { module: module.module, entryPoint: spec.entry, constants: overrides },
     });
+  }
+
+  /** The value of an override constant in this pipeline (given, or the WGSL default). */
+  constant(name: string): number {
+    const v = this.overrides[name] ?? this.module.layout.overrideDefaults.get(name);
+    if (v === undefined) throw new GpuUsageError(`kernel ${this.label}`, `override ${name}: expected a constant with a value, got none`);
+    return v;
   }
 
   /** Resolves once the WGSL compiled; rejects with a KernelCompileError naming file:line:col. */

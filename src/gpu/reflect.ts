@@ -44,6 +44,8 @@ export interface EntryLayout {
 
 export interface ModuleLayout {
   overrides: Set<string>;
+  /** Default values written in the WGSL (`override E: u32 = 4;`). */
+  overrideDefaults: Map<string, number>;
   entries: Map<string, EntryLayout>;
 }
 
@@ -57,7 +59,9 @@ export function reflectModule(file: string, source: string): ModuleLayout {
   }
   const entries = new Map<string, EntryLayout>();
   for (const fn of r.entry.compute) entries.set(fn.name, entryLayout(file, fn));
-  return { overrides: new Set(r.overrides.map((o) => o.name)), entries };
+  const overrideDefaults = new Map<string, number>();
+  for (const m of source.matchAll(/^\s*override\s+(\w+)\s*(?::\s*\w+\s*)?=\s*([-\d.]+)[uif]?\s*;/gm)) overrideDefaults.set(m[1], Number(m[2]));
+  return { overrides: new Set(r.overrides.map((o) => o.name)), overrideDefaults, entries };
 }
 
 function entryLayout(file: string, fn: FunctionInfo): EntryLayout {
@@ -92,23 +96,24 @@ function paramsLayout(op: string, name: string, type: TypeInfo, size: number): P
   return { name, size, fields: members.map((m) => paramField(op, m)) };
 }
 
+/** Scalar type and lane count of a scalar or vector type (vec4<u32> or its alias vec4u), or null. */
+function lanesOf(t: TypeInfo): { scalar: string; lanes: number } | null {
+  if (SCALARS.has(t.name)) return { scalar: t.name, lanes: 1 };
+  const vec = /^vec([234])([fiu])?$/.exec(t.name);
+  if (!vec) return null;
+  const scalar = vec[2] ? `${vec[2]}32` : (t as { format?: TypeInfo }).format?.name ?? '';
+  return SCALARS.has(scalar) ? { scalar, lanes: Number(vec[1]) } : null;
+}
+
 function paramField(op: string, m: MemberInfo): ParamField {
   const t = m.type;
-  if (SCALARS.has(t.name)) return { name: m.name, scalar: t.name as ParamField['scalar'], offset: m.offset, count: 1, stride: 4, lanes: 1 };
-  const vec = /^vec([234])/.exec(t.name);
-  const fmt = (t as { format?: TypeInfo }).format?.name ?? '';
-  if (vec && SCALARS.has(fmt)) {
-    const lanes = Number(vec[1]);
-    return { name: m.name, scalar: fmt as ParamField['scalar'], offset: m.offset, count: lanes, stride: 4 * lanes, lanes };
-  }
+  const direct = lanesOf(t);
+  if (direct) return { name: m.name, scalar: direct.scalar as ParamField['scalar'], offset: m.offset, count: direct.lanes, stride: 4 * direct.lanes, lanes: direct.lanes };
   if (t.isArray) {
-    const a = t as unknown as { format: TypeInfo & { format?: TypeInfo }; count: number; stride: number };
-    const inner = a.format;
-    const innerVec = /^vec([234])/.exec(inner.name);
-    const scalar = SCALARS.has(inner.name) ? inner.name : innerVec ? inner.format?.name ?? '' : '';
-    if (SCALARS.has(scalar) && a.count > 0) {
-      const lanes = innerVec ? Number(innerVec[1]) : 1;
-      return { name: m.name, scalar: scalar as ParamField['scalar'], offset: m.offset, count: a.count * lanes, stride: a.stride, lanes };
+    const a = t as unknown as { format: TypeInfo; count: number; stride: number };
+    const inner = lanesOf(a.format);
+    if (inner && a.count > 0) {
+      return { name: m.name, scalar: inner.scalar as ParamField['scalar'], offset: m.offset, count: a.count * inner.lanes, stride: a.stride, lanes: inner.lanes };
     }
   }
   throw new GpuUsageError(op, `Params.${m.name}: expected a scalar, vector or fixed array of f32/u32/i32, got ${t.getTypeName()}`);
@@ -147,4 +152,16 @@ function writeScalar(op: string, f: ParamField, x: number, view: DataView, at: n
     if (!Number.isInteger(x) || x < -0x80000000 || x > 0x7fffffff) throw new GpuUsageError(op, `params.${f.name}: expected an i32, got ${x}`);
     view.setInt32(at, x, true);
   }
+}
+
+/**
+ * Integer `const NAME = Nu;` declarations of a WGSL module whose name starts with `prefix`,
+ * keyed by the rest of the name in lower case (`OP_EXP` → `exp`). Op codes live only in the WGSL.
+ */
+export function wgslConstants(file: string, source: string, prefix: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const re = new RegExp(`^\\s*const\\s+${prefix}(\\w+)\\s*(?::\\s*u32\\s*)?=\\s*(\\d+)u?\\s*;`, 'gm');
+  for (const m of source.matchAll(re)) out.set(m[1].toLowerCase(), Number(m[2]));
+  if (out.size === 0) throw new GpuUsageError(`shader ${file}`, `constants: expected const ${prefix}* declarations, got none`);
+  return out;
 }

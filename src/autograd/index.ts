@@ -1,0 +1,1 @@
+export { backward, detach, noGrad, isRecording, liveGraphNodes, clearGraph, record, type BackwardRule } from './tape.ts';

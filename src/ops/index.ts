@@ -1,0 +1,13 @@
+/** The op families, and the primitives the autodiff engine borrows from them. */
+import { registerGradPrimitives } from '../autograd/tape.ts';
+import { add } from './binary.ts';
+import { onesLike } from './fill.ts';
+
+registerGradPrimitives({ add: (a, b) => add(a, b), onesLike });
+
+export * from './unary.ts';
+export * from './binary.ts';
+export * from './reduce.ts';
+export * from './fill.ts';
+export { broadcastShapes } from './broadcast.ts';
+export * from './random.ts';

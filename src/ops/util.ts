@@ -1,0 +1,27 @@
+/**
+ * Checks and small helpers shared by the op families: argument validation that runs before
+ * any GPU work is encoded (STYLE.md: errors at op entry), and elementwise dispatch grids.
+ */
+import { GpuUsageError, type Kernel } from '../gpu/index.ts';
+import { fmtShape, type DType, type Tensor } from '../tensor/tensor.ts';
+
+/** Throws unless every tensor is live, on one GPU, and of dtype `dtype` (when given). */
+export function checkInputs(op: string, tensors: readonly Tensor[], dtype: DType | null = 'f32'): void {
+  const gpu = tensors[0]?.gpu;
+  tensors.forEach((t, i) => {
+    if (!t || typeof t !== 'object' || !('storage' in t)) throw new GpuUsageError(op, `input ${i}: expected a Tensor, got ${String(t)}`);
+    t.assertLive(op);
+    if (t.gpu !== gpu) throw new GpuUsageError(op, `input ${i}: expected tensors on one GPU, got tensors from two devices`);
+    if (dtype && t.dtype !== dtype) throw new GpuUsageError(op, `input ${i} dtype: expected ${dtype}, got ${t.dtype} ${fmtShape(t.shape)}`);
+  });
+}
+
+/** Workgroups for `n` elements when each invocation handles the kernel's `E` elements. */
+export function elementGrid(k: Kernel, n: number): [number, number, number] {
+  return k.grid1d(Math.ceil(n / k.constant('E')));
+}
+
+/** Throws unless `v` is a finite number (scalars passed to kernels). */
+export function checkFinite(op: string, name: string, v: number): void {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new GpuUsageError(op, `${name}: expected a finite number, got ${v}`);
+}
