@@ -9,3 +9,4 @@ export * from './data/index.ts';
 export * from './tensor/index.ts';
 export * from './autograd/index.ts';
 export * from './ops/index.ts';
+export * from './nn/index.ts';

@@ -5,8 +5,10 @@
  * exist before it runs), accumulates fan-out gradients with +=, and frees each node's saved
  * tensors as soon as its rule ran. Leaves with `requiresGrad` collect their gradient in `.grad`.
  *
- * Nodes not reachable from the loss keep their saved tensors until `clearGraph()`: run
- * inference under `noGrad()` so nothing is recorded.
+ * A node whose output was disposed and that no other node consumes frees itself (and then,
+ * in turn, its inputs' nodes), so a scope around inference does not leak saved tensors.
+ * Graphs whose outputs stay alive keep their saved tensors until backward or `clearGraph()`:
+ * run inference under `noGrad()` so nothing is recorded at all.
  */
 import { GpuUsageError } from '../gpu/index.ts';
 import { keep } from '../tensor/scope.ts';
@@ -21,6 +23,8 @@ export interface GradPrimitives {
 let prims: GradPrimitives | null = null;
 let recording = true;
 let seq = 0;
+/** True while backward() frees the nodes it walks itself (no cascading frees meanwhile). */
+let draining = false;
 const live = new Map<number, TapeNode>();
 
 export function registerGradPrimitives(p: GradPrimitives): void {
@@ -53,10 +57,21 @@ export type BackwardRule = (dy: Tensor, saved: readonly Tensor[], needs: readonl
 class TapeNode implements GradNode {
   readonly seq = ++seq;
   private saved: Tensor[];
+  /** Live nodes that have this node's output among their inputs. */
+  private consumers = 0;
+  private orphan = false;
+  private producers: TapeNode[];
 
   constructor(readonly op: string, readonly inputs: readonly Tensor[], readonly out: Tensor, saved: readonly Tensor[], private rule: BackwardRule) {
     // Own handles: the caller may dispose its tensors; the data stays until backward ran.
     this.saved = saved.map((t) => keep(view(t, t.shape)));
+    this.producers = inputs.map((t) => t.node as TapeNode | null).filter((n): n is TapeNode => n !== null);
+    for (const p of this.producers) p.consumers++;
+  }
+
+  outputDisposed(): void {
+    this.orphan = true;
+    if (this.consumers === 0) this.free();
   }
 
   backward(dy: Tensor): (Tensor | null)[] {
@@ -65,11 +80,17 @@ class TapeNode implements GradNode {
   }
 
   free(): void {
+    if (!live.has(this.seq)) return;
     for (const t of this.saved) t.dispose();
     this.saved = [];
     this.rule = null as unknown as BackwardRule;
     live.delete(this.seq);
     if (this.out.node === this) this.out.node = null;
+    for (const p of this.producers) {
+      p.consumers--;
+      if (p.orphan && p.consumers === 0 && !draining) p.free();
+    }
+    this.producers = [];
   }
 }
 
@@ -105,23 +126,31 @@ export function backward(loss: Tensor, dy?: Tensor): void {
   const nodes = reachable(loss);
   const grads = new Map<Tensor, Tensor>();
   const p = prims;
-  noGrad(() => {
-    const seed = dy ? view(dy, loss.shape) : p.onesLike(loss);
-    accumulate(loss, seed, grads, p);
-    for (const node of nodes) {
-      const g = grads.get(node.out);
-      grads.delete(node.out);
-      if (!g) {
-        node.free();
-        continue;
-      }
-      const inGrads = node.backward(g);
+  draining = true;
+  try {
+    noGrad(() => walk(loss, dy, nodes, grads, p));
+  } finally {
+    draining = false;
+    for (const g of grads.values()) g.dispose();
+  }
+}
+
+/** Runs each reachable node's rule in reverse order, freeing the node right after. */
+function walk(loss: Tensor, dy: Tensor | undefined, nodes: TapeNode[], grads: Map<Tensor, Tensor>, p: GradPrimitives): void {
+  const seed = dy ? view(dy, loss.shape) : p.onesLike(loss);
+  accumulate(loss, seed, grads, p);
+  for (const node of nodes) {
+    const g = grads.get(node.out);
+    grads.delete(node.out);
+    if (!g) {
       node.free();
-      g.dispose();
-      inGrads.forEach((gi, i) => gi && accumulate(node.inputs[i], gi, grads, p));
+      continue;
     }
-  });
-  for (const g of grads.values()) g.dispose();
+    const inGrads = node.backward(g);
+    node.free();
+    g.dispose();
+    inGrads.forEach((gi, i) => gi && accumulate(node.inputs[i], gi, grads, p));
+  }
 }
 
 function reachable(loss: Tensor): TapeNode[] {

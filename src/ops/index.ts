@@ -11,3 +11,8 @@ export * from './reduce.ts';
 export * from './fill.ts';
 export { broadcastShapes } from './broadcast.ts';
 export * from './random.ts';
+export * from './matmul.ts';
+export * from './shape.ts';
+export * from './gather.ts';
+export * from './softmax.ts';
+export * from './loss.ts';

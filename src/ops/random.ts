@@ -38,7 +38,7 @@ function draw(op: string, gpu: Gpu, shape: Shape, seed: Seed, entry: string, per
   const t = empty(gpu, shape, entry === 'random_bits' ? 'u32' : 'f32', op);
   const k = gpu.kernel({ file: FILE, source, entry });
   const key1 = Math.floor(s / 2 ** 32);
-  const buffers = entry === 'random_bits' ? { bits: t.buffer } : { out: t.buffer };
+  const buffers = { [entry === 'random_bits' ? 'bits' : 'out']: t.buffer };
   if (t.size > 0) k.dispatch(buffers, { n: t.size, key0: s >>> 0, key1, stream, a, b }, k.grid1d(Math.ceil(t.size / perBlock)));
   return t;
 }

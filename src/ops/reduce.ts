@@ -1,25 +1,31 @@
 /**
- * Reductions over any set of axes (shaders/reduce.wgsl): sum, mean, max, min. Adjacent
- * reduced axes merge into one pass over [outer, r, inner]; separate groups run as successive
- * passes, last group first. A long axis with few outputs is split into chunks reduced by a
- * second pass, so the work spreads over many workgroups.
+ * Reductions over any set of axes (shaders/reduce.wgsl): sum, mean, max, min, variance,
+ * logsumexp, and argmax/argmin along one axis. Adjacent reduced axes merge into one pass over
+ * [outer, r, inner]; separate groups run as successive passes, last group first. A long axis
+ * with few outputs is split into chunks reduced by further passes, so that enough
+ * invocations run (each invocation reduces one chunk serially: see the shader header).
  */
 import source from '../../shaders/reduce.wgsl';
 import { GpuUsageError, wgslConstants, type Gpu } from '../gpu/index.ts';
-import { record } from '../autograd/tape.ts';
+import { noGrad, record } from '../autograd/tape.ts';
 import { empty, fmtShape, normAxis, shapeSize, view, type Shape, type Tensor } from '../tensor/tensor.ts';
-import { div, eq, expand, mul } from './binary.ts';
-import { checkInputs } from './util.ts';
+import { div, eq, expand, mul, sub } from './binary.ts';
+import { exp } from './unary.ts';
+import { checkInputs, elementGrid } from './util.ts';
 
 const FILE = 'reduce.wgsl';
 const CODES = wgslConstants(FILE, source, 'OP_');
-type ReduceOp = 'sum' | 'max' | 'min';
-/** Outputs × chunks wanted per pass before splitting stops (enough workgroups to fill a GPU). */
-const ROW_TARGET = 64;
-const COLUMN_TARGET = 4096;
+type ReduceOp = 'sum' | 'max' | 'min' | 'sumsq' | 'lse';
+type Axes = number | readonly number[] | undefined;
+/** Invocations wanted per pass before splitting an axis into chunks stops. */
+const TARGET_INVOCATIONS = 4096;
+/** Fewest elements per chunk (a chunk pass costs a dispatch and a write per chunk). */
+const MIN_CHUNK = 32;
+/** Longest chunk: bounds the serial f32 sums (4 interleaved chains of ≤ 256 terms). */
+const MAX_CHUNK = 1024;
 
 /** Sorted, de-duplicated, non-negative axes; undefined means every axis. */
-export function normAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
+export function normAxes(op: string, axes: Axes, rank: number): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = [...new Set(list.map((a) => normAxis(op, a, rank)))].sort((a, b) => a - b);
@@ -32,45 +38,61 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepdim: boo
   return keepdim ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
 }
 
-/** One pass: reduce the middle axis of [outer, r, inner] into [outer, nchunk, inner]. */
+/** Chunks of an axis of length r for `outputs` results: one chunk unless too few would run or it is too long. */
+function chunking(outputs: number, r: number): { chunk: number; nchunk: number } {
+  const spread = outputs >= TARGET_INVOCATIONS || r <= MIN_CHUNK ? 1 : Math.min(Math.ceil(r / MIN_CHUNK), Math.ceil(TARGET_INVOCATIONS / outputs));
+  const want = Math.max(spread, Math.ceil(r / MAX_CHUNK));
+  const chunk = Math.max(1, Math.ceil(r / want));
+  return { chunk, nchunk: Math.max(1, Math.ceil(r / chunk)) };
+}
+
+/** One pass over [outer, r, inner] into [outer, nchunk, inner], then passes over the chunks. */
 function pass(gpu: Gpu, op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, scale: number, final: boolean): Tensor {
-  const rows = inner === 1;
-  const outputs = outer * inner;
-  const target = rows ? ROW_TARGET : COLUMN_TARGET;
-  const minChunk = rows ? 256 : 16;
-  let nchunk = outputs >= target || r <= minChunk ? 1 : Math.min(Math.ceil(r / minChunk), Math.ceil(target / outputs));
-  const chunk = Math.max(1, Math.ceil(r / nchunk));
-  nchunk = Math.max(1, Math.ceil(r / chunk));
+  // Columns (inner > 1) go four to an invocation, except for lse.
+  const wide = inner > 1 && op !== 'lse';
+  const lanes = wide ? outer * Math.ceil(inner / 4) : outer * inner;
+  const { chunk, nchunk } = chunking(lanes, r);
   const y = empty(gpu, [outer, nchunk, inner], 'f32', op);
-  const k = gpu.kernel({ file: FILE, source, entry: rows ? 'reduce_rows' : 'reduce_columns', overrides: { OP: CODES.get(op)! } });
+  const k = gpu.kernel({ file: FILE, source, entry: wide ? 'reduce_forward_wide' : 'reduce_forward', overrides: { OP: CODES.get(op)! } });
   const last = nchunk === 1 && final;
-  const params = { outer, r, inner, chunk, nchunk, scale: last ? scale : 1 };
-  if (y.size > 0) k.dispatch({ x: x.buffer, out: y.buffer }, params, rows ? k.grid1d(outer * nchunk * k.workgroupSize[0]) : k.grid1d(y.size));
+  if (y.size > 0) k.dispatch({ x: x.buffer, out: y.buffer }, { outer, r, inner, chunk, nchunk, scale: last ? scale : 1 }, k.grid1d(lanes * nchunk));
   if (nchunk === 1) return y;
-  const z = pass(gpu, op, y, outer, nchunk, inner, scale, final);
+  // Σv² of the chunks is a plain sum from here on; the other ops combine like themselves.
+  const z = pass(gpu, op === 'sumsq' ? 'sum' : op, y, outer, nchunk, inner, scale, final);
   y.dispose();
   return z;
 }
 
-/** Reduces `axes` of x, returning the keepdim shape; `scale` multiplies a sum (mean). */
-function reduceAxes(op: ReduceOp, x: Tensor, axes: readonly number[], scale: number): Tensor {
-  const keep = reducedShape(x.shape, axes, true);
+/** Runs of adjacent axes, [first, last] each: every run is one pass over [outer, r, inner]. */
+function axisGroups(axes: readonly number[]): [number, number][] {
   const groups: [number, number][] = [];
   for (const a of axes) {
     const g = groups[groups.length - 1];
     if (g && g[1] === a - 1) g[1] = a;
     else groups.push([a, a]);
   }
+  return groups;
+}
+
+/** [outer, r, inner] of `shape` around the axes first … last. */
+function around(shape: Shape, first: number, last: number): [number, number, number] {
+  return [shapeSize(shape.slice(0, first)), shapeSize(shape.slice(first, last + 1)), shapeSize(shape.slice(last + 1))];
+}
+
+/** Reduces `axes` of x, returning the keepdim shape; `scale` multiplies a sum (mean). */
+function reduceAxes(op: ReduceOp, x: Tensor, axes: readonly number[], scale: number): Tensor {
+  const keep = reducedShape(x.shape, axes, true);
+  const groups = axisGroups(axes);
   let cur: Tensor = x;
   let shape = [...x.shape];
+  let pop = op;
   for (let gi = groups.length - 1; gi >= 0; gi--) {
     const [s, e] = groups[gi];
-    const outer = shapeSize(shape.slice(0, s));
-    const r = shapeSize(shape.slice(s, e + 1));
-    const inner = shapeSize(shape.slice(e + 1));
-    const next = pass(x.gpu, op, cur, outer, r, inner, scale, gi === 0);
+    const [outer, r, inner] = around(shape, s, e);
+    const next = pass(x.gpu, pop, cur, outer, r, inner, scale, gi === 0);
     if (cur !== x) cur.dispose();
     cur = next;
+    if (pop === 'sumsq') pop = 'sum';
     shape = shape.map((d, i) => (i >= s && i <= e ? 1 : d));
   }
   if (cur === x) {
@@ -97,8 +119,13 @@ function broadcastBack(dy: Tensor, shape: Shape, axes: readonly number[]): Tenso
   return e;
 }
 
+/** Throws unless every reduced axis has elements (max, min, logsumexp, arg reductions). */
+function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
+  if (axes.some((a) => x.shape[a] === 0)) throw new GpuUsageError(op, `axes: expected non-empty axes, got ${fmtShape(x.shape)} over [${axes.join(', ')}]`);
+}
+
 /** Σ over `axes` (all when omitted). */
-export function sum(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
+export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   checkInputs('sum', [x]);
   const ax = normAxes('sum', axes, x.rank);
   const y = finish(reduceAxes('sum', x, ax, 1), x, ax, keepdim);
@@ -107,7 +134,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepdim = fals
 }
 
 /** Arithmetic mean over `axes` (all when omitted). */
-export function mean(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
+export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   checkInputs('mean', [x]);
   const ax = normAxes('mean', axes, x.rank);
   const n = ax.reduce((p, a) => p * x.shape[a], 1);
@@ -122,10 +149,10 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepdim = fal
   });
 }
 
-function extreme(op: 'max' | 'min', x: Tensor, axes: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+function extreme(op: 'max' | 'min', x: Tensor, axes: Axes, keepdim: boolean): Tensor {
   checkInputs(op, [x]);
   const ax = normAxes(op, axes, x.rank);
-  if (ax.some((a) => x.shape[a] === 0)) throw new GpuUsageError(op, `axes: expected non-empty axes, got ${fmtShape(x.shape)} over [${ax.join(', ')}]`);
+  checkNonEmpty(op, x, ax);
   const y = finish(reduceAxes(op, x, ax, 1), x, ax, keepdim);
   // dx = dy · [x = y] / (number of ties): ties share the gradient evenly (torch.amax)
   return record(op, [x], y, [x, y], (dy, [xs, ys]) => {
@@ -142,5 +169,121 @@ function extreme(op: 'max' | 'min', x: Tensor, axes: number | readonly number[] 
 }
 
 /** Maximum over `axes` (all when omitted); tied maxima share the gradient. */
-export const max = (x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor => extreme('max', x, axes, keepdim);
-export const min = (x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor => extreme('min', x, axes, keepdim);
+export const max = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extreme('max', x, axes, keepdim);
+export const min = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extreme('min', x, axes, keepdim);
+
+/**
+ * Variance over `axes` (all when omitted): Σ(x − mean)² / (N − 1) when `unbiased` (Bessel's
+ * correction, torch.var's default correction=1), / N otherwise (correction=0). Adjacent axes
+ * (the usual case) run fused: per-chunk two-pass moments merged with Chan's update, and one
+ * backward kernel dx = dy · 2(x − mean)/(N − c). Non-adjacent axes fall back to a composite
+ * (mean, subtract, one Σv² pass) with the same rule.
+ */
+export function variance(x: Tensor, axes?: Axes, keepdim = false, unbiased = true): Tensor {
+  const op = 'variance';
+  checkInputs(op, [x]);
+  const ax = normAxes(op, axes, x.rank);
+  const n = ax.reduce((p, a) => p * x.shape[a], 1);
+  const denom = n - (unbiased ? 1 : 0);
+  if (denom <= 0) throw new GpuUsageError(op, `axes: expected more than ${n - denom} element(s) per reduction${unbiased ? ' (unbiased)' : ''}, got ${fmtShape(x.shape)} over [${ax.join(', ')}]`);
+  const groups = axisGroups(ax);
+  if (groups.length !== 1) return varianceComposite(x, ax, keepdim, denom);
+  const [outer, r, inner] = around(x.shape, groups[0][0], groups[0][1]);
+  const params = { outer, r, inner, ...chunking(outer * inner, r), scale: 1 / denom };
+  const stats = empty(x.gpu, [outer * params.nchunk * inner, 3], 'f32', 'variance moments');
+  const v = empty(x.gpu, reducedShape(x.shape, ax, keepdim), 'f32', op);
+  const m = empty(x.gpu, [outer * inner], 'f32', 'variance mean');
+  const k = x.gpu.kernel({ file: FILE, source, entry: 'moments_forward' });
+  const merge = x.gpu.kernel({ file: FILE, source, entry: 'moments_merge' });
+  if (v.size > 0) {
+    k.dispatch({ x: x.buffer, out: stats.buffer }, params, k.grid1d(stats.size / 3));
+    merge.dispatch({ x: stats.buffer, out: v.buffer, aux: m.buffer }, params, merge.grid1d(v.size));
+  }
+  stats.dispose();
+  // dx = dy · 2(x − mean)/(N − c)
+  record(op, [x], v, [x, m], (dy, [xs, ms]) => {
+    const dx = empty(dy.gpu, x.shape, 'f32', `d${op}`);
+    const b = dy.gpu.kernel({ file: FILE, source, entry: 'moments_backward' });
+    if (dx.size > 0) b.dispatch({ x: xs.buffer, dy: dy.buffer, center: ms.buffer, out: dx.buffer }, { ...params, scale: 2 / denom }, elementGrid(b, dx.size));
+    return [dx];
+  });
+  m.dispose();
+  return v;
+}
+
+/** Variance over non-adjacent axes: mean, subtract, then a fused Σv² reduction. */
+function varianceComposite(x: Tensor, ax: readonly number[], keepdim: boolean, denom: number): Tensor {
+  const dev = noGrad(() => {
+    const m = mean(x, ax, true);
+    const d = sub(x, m);
+    m.dispose();
+    return d;
+  });
+  const y = finish(reduceAxes('sumsq', dev, ax, 1 / denom), x, ax, keepdim);
+  // dx = dy · 2(x − mean)/(N − c)
+  record('variance', [x], y, [dev], (dy, [d]) => {
+    const dyk = view(dy, reducedShape(x.shape, ax, true));
+    const t = mul(d, dyk);
+    const g = mul(t, 2 / denom);
+    dyk.dispose();
+    t.dispose();
+    return [g];
+  });
+  dev.dispose();
+  return y;
+}
+
+/** log Σ exp over `axes` (all when omitted), max-shifted so that it never overflows. */
+export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  const op = 'logsumexp';
+  checkInputs(op, [x]);
+  const ax = normAxes(op, axes, x.rank);
+  checkNonEmpty(op, x, ax);
+  const y = finish(reduceAxes('lse', x, ax, 1), x, ax, keepdim);
+  // dx = dy · exp(x − y), the softmax over the reduced axes
+  return record(op, [x], y, [x, y], (dy, [xs, ys]) => {
+    const keep = reducedShape(x.shape, ax, true);
+    const yk = view(ys, keep);
+    const dyk = view(dy, keep);
+    const d = sub(xs, yk);
+    const p = exp(d);
+    const g = mul(p, dyk);
+    for (const t of [yk, dyk, d, p]) t.dispose();
+    return [g];
+  });
+}
+
+function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
+  checkInputs(op, [x]);
+  const a = axis === undefined ? undefined : normAxis(op, axis, x.rank);
+  const ax = a === undefined ? normAxes(op, undefined, x.rank) : [a];
+  if (x.size === 0 || ax.some((d) => x.shape[d] === 0)) throw new GpuUsageError(op, `input: expected a non-empty reduction, got ${fmtShape(x.shape)} over [${ax.join(', ')}]`);
+  const outer = a === undefined ? 1 : shapeSize(x.shape.slice(0, a));
+  const r = a === undefined ? x.size : x.shape[a];
+  const inner = a === undefined ? 1 : shapeSize(x.shape.slice(a + 1));
+  const { chunk, nchunk } = chunking(outer * inner, r);
+  const overrides = { OP: CODES.get(op.slice(3))! };
+  const params = { outer, r, inner, chunk, nchunk, scale: 1 };
+  let idx = empty(x.gpu, [outer * nchunk * inner], 'i32', op);
+  const k = x.gpu.kernel({ file: FILE, source, entry: 'argreduce_forward', overrides });
+  k.dispatch({ x: x.buffer, idx: idx.buffer }, params, k.grid1d(idx.size));
+  if (nchunk > 1) {
+    const part = idx;
+    idx = empty(x.gpu, [outer * inner], 'i32', op);
+    const m = x.gpu.kernel({ file: FILE, source, entry: 'argreduce_merge', overrides });
+    m.dispatch({ x: x.buffer, part: part.buffer, idx: idx.buffer }, params, m.grid1d(idx.size));
+    part.dispose();
+  }
+  const out = view(idx, reducedShape(x.shape, ax, keepdim));
+  idx.dispose();
+  // Indices have no gradient.
+  return record(op, [x], out, [], null);
+}
+
+/**
+ * Index of the maximum along `axis` as an i32 tensor (over the flattened tensor when omitted,
+ * like torch.argmax); the first index on ties. Not differentiable.
+ */
+export const argmax = (x: Tensor, axis?: number, keepdim = false): Tensor => argReduce('argmax', x, axis, keepdim);
+/** Index of the minimum along `axis` (see argmax). */
+export const argmin = (x: Tensor, axis?: number, keepdim = false): Tensor => argReduce('argmin', x, axis, keepdim);

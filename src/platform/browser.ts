@@ -24,3 +24,17 @@ export const platform: Platform = {
   // Settings such as DEBUG are globals in a page: `globalThis.DEBUG = 2` before loading the engine.
   env: (name) => (g[name] === undefined ? undefined : String(g[name])),
 };
+
+const noFiles = (fn: string): Error =>
+  new Error(`${fn}: file paths need Node; in a browser, fetch or pick the file and pass its bytes (ArrayBuffer or Uint8Array) to the bytes API instead`);
+
+/** Browsers have no file paths: the bytes API (e.g. loadSafetensors) takes an ArrayBuffer. */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
+  throw noFiles(`readFileBytes(${path})`);
+}
+
+/** Browsers have no file paths: save the bytes (e.g. from saveSafetensors) with a download instead. */
+export async function writeFileBytes(path: string, bytes: Uint8Array): Promise<void> {
+  void bytes;
+  throw noFiles(`writeFileBytes(${path})`);
+}

@@ -1,6 +1,7 @@
 /**
  * Node host: WebGPU through Dawn (npm `webgpu`). This is the only file that imports it.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { create, globals } from 'webgpu';
 import type { Platform } from './types.ts';
@@ -44,3 +45,14 @@ export const platform: Platform = {
   versions: () => ({ node: process.versions.node, webgpu: packageVersion('webgpu'), v8: process.versions.v8 }),
   env: (name) => process.env[name],
 };
+
+/** The bytes of the file at `path` (model checkpoints: nn/safetensors.ts). */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
+  const b = await readFile(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a plain view, no copy
+}
+
+/** Writes `bytes` to the file at `path`, replacing it. */
+export async function writeFileBytes(path: string, bytes: Uint8Array): Promise<void> {
+  await writeFile(path, bytes);
+}

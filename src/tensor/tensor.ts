@@ -36,6 +36,8 @@ export interface GradNode {
   backward(dy: Tensor): (Tensor | null)[];
   /** Frees what the backward rule kept; called once the rule ran or the graph is dropped. */
   free(): void;
+  /** Told when the output handle is disposed: a node nothing else consumes frees itself. */
+  outputDisposed(): void;
 }
 
 let nextId = 1;
@@ -105,6 +107,7 @@ export class Tensor {
     this.storage.release();
     this.grad?.dispose();
     this.grad = null;
+    this.node?.outputDisposed();
   }
 
   /** Throws naming `op` when the tensor was disposed. */

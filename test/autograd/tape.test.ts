@@ -85,6 +85,26 @@ test('scope frees intermediates but not what it returns; clearGraph drops unused
     return ops.mul(t, 2);
   });
   assert.equal(Array.from(await r.data()), [4, 6]);
+  r.dispose();
+  x.dispose();
+});
+
+test('disposed results free their graph: a scope around inference leaks nothing', async () => {
+  const gpu = await testGpu();
+  const x = keep(leaf(gpu, [1, 2, 3]));
+  const base = gpu.stats().liveBytes;
+  const nodes = liveGraphNodes();
+  const v = await scope(async () => (await ops.sum(ops.exp(ops.mul(x, x))).data())[0]);
+  assert.ok(Math.abs(v - (Math.exp(1) + Math.exp(4) + Math.exp(9))) < 1e-2);
+  assert.is(liveGraphNodes(), nodes);
+  assert.is(gpu.stats().liveBytes, base);
+  // An intermediate disposed before backward still passes its gradient on.
+  const y = ops.mul(x, x);
+  const l = ops.sum(y);
+  y.dispose();
+  backward(l);
+  assert.equal(Array.from(await x.grad!.data()), [2, 4, 6]);
+  x.dispose();
 });
 
 test('backward refuses a non-scalar loss without dy, a wrong dy, and a consumed graph', async () => {

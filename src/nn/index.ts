@@ -1,0 +1,6 @@
+/** Layers, optimizers, schedules, initialisers and checkpoints (torch.nn / torch.optim counterparts). */
+export * from './module.ts';
+export * from './optim.ts';
+export * from './schedule.ts';
+export * from './init.ts';
+export * from './safetensors.ts';
