@@ -1,6 +1,6 @@
 /**
  * matmul throughput (GFLOP/s, f32): 512³, 1024³, 1024³ with B read transposed in place, and a
- * linear layer over a real scene (Indian Pines, 145 × 145 pixels × 200 bands → 64 features),
+ * linear layer shaped like a real scene (Indian Pines, 145 × 145 pixels × 200 bands → 64 features),
  * for each kernel family the adapter runs (subgroup, tiled). Peers in the same process: TF.js
  * 4.22 with its WebGPU backend on the same adapter (a second device from the same Dawn
  * instance) and its wasm backend (SIMD, one thread) on the CPU.
@@ -9,14 +9,10 @@
  * per dispatch, then onSubmittedWorkDone; wasm computes synchronously inside the op).
  * BENCH_RUNS (default 5) sets the timed runs per case; medians are reported.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createGpu, describeGpu, tensor, type Gpu } from '../src/index.ts';
 import { matmulVariant, matmulWith, subgroupMatmulFits, type MatmulVariant } from '../src/ops/matmul.ts';
+import { gflops, loadPeers, RUNS, tf, tfBackend, time, values, type Timing } from './harness.ts';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SAMPLES = 64;
 
 interface Case {
@@ -34,23 +30,6 @@ const CASES: Case[] = [
   { name: 'Indian Pines 21025 pixels × 200 bands · [200, 64]', m: 145 * 145, k: 200, n: 64, transposeB: false },
 ];
 
-interface Timing {
-  medianMs: number;
-  minMs: number;
-  gflops: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** Seeded values in [−1, 1) (an LCG: fast for 10⁶ values, quality is irrelevant here). */
-function values(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1);
-}
-
 /** Compares sampled entries of y with float64 dot products; throws naming the implementation. */
 function check(who: string, c: Case, a: Float32Array, b: Float32Array, y: ArrayLike<number>): void {
   for (let s = 0; s < SAMPLES; s++) {
@@ -65,63 +44,40 @@ function check(who: string, c: Case, a: Float32Array, b: Float32Array, y: ArrayL
   }
 }
 
-async function time(c: Case, run: () => Promise<void>): Promise<Timing> {
-  await run(); // warm-up: pipeline JIT, buffer pools
-  const ms: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const t0 = performance.now();
-    await run();
-    ms.push(performance.now() - t0);
-  }
-  const med = median(ms);
-  return { medianMs: +med.toFixed(2), minMs: +Math.min(...ms).toFixed(2), gflops: +((2 * c.m * c.n * c.k) / med / 1e6).toFixed(2) };
-}
+type Result = Timing & { gflops: number };
+const flops = (c: Case): number => 2 * c.m * c.n * c.k;
 
-async function engine(gpu: Gpu, v: MatmulVariant, c: Case, a: Float32Array, b: Float32Array): Promise<Timing> {
+async function engine(gpu: Gpu, v: MatmulVariant, c: Case, a: Float32Array, b: Float32Array): Promise<Result> {
   const at = tensor(gpu, a, [c.m, c.k]);
   const bt = tensor(gpu, b, c.transposeB ? [c.n, c.k] : [c.k, c.n]);
   const y0 = matmulWith(v, at, bt, { transposeB: c.transposeB });
   check(`hsi ${v}`, c, a, b, await y0.data());
   y0.dispose();
-  const t = await time(c, async () => {
+  const t = await time(async () => {
     const y = matmulWith(v, at, bt, { transposeB: c.transposeB });
     await gpu.sync();
     y.dispose();
   });
   at.dispose();
   bt.dispose();
-  return t;
+  return { ...t, gflops: gflops(flops(c), t) };
 }
 
-async function tfjs(backend: 'webgpu' | 'wasm', c: Case, a: Float32Array, b: Float32Array): Promise<Timing> {
-  if (!(await tf.setBackend(backend))) throw new Error(`bench: TF.js backend ${backend} failed to initialise`);
+async function tfjs(backend: 'webgpu' | 'wasm', c: Case, a: Float32Array, b: Float32Array): Promise<Result> {
+  const sync = await tfBackend(backend);
   const at = tf.tensor2d(a, [c.m, c.k]);
   const bt = tf.tensor2d(b, c.transposeB ? [c.n, c.k] : [c.k, c.n]);
   const y0 = tf.matMul(at, bt, false, c.transposeB);
   check(`tfjs-${backend}`, c, a, b, await y0.data());
   y0.dispose();
-  const device = backend === 'webgpu' ? (tf.backend() as unknown as { device: GPUDevice }).device : null;
-  const t = await time(c, async () => {
+  const t = await time(async () => {
     const y = tf.matMul(at, bt, false, c.transposeB);
-    if (device) await device.queue.onSubmittedWorkDone();
+    await sync();
     y.dispose();
   });
   at.dispose();
   bt.dispose();
-  return t;
-}
-
-/** TF.js WebGPU looks for navigator.gpu when its module loads: hand it the engine's Dawn instance. */
-async function loadPeers(gpu: Gpu): Promise<string[]> {
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: gpu.platform.gpu() }, configurable: true });
-  await import('@tensorflow/tfjs-backend-webgpu');
-  tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 1); // submit each dispatch, so a queue wait is a sync
-  const require = createRequire(import.meta.url);
-  const wasmDir = `${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist`;
-  // Its Emscripten loader reads the CommonJS __dirname, which an ESM bundle lacks.
-  (globalThis as { __dirname?: string }).__dirname ??= wasmDir;
-  setWasmPaths(`${wasmDir}/`);
-  return ['webgpu', 'wasm'];
+  return { ...t, gflops: gflops(flops(c), t) };
 }
 
 const gpu = await createGpu();
@@ -131,9 +87,9 @@ const rows: Record<string, unknown>[] = [];
 for (const [i, c] of CASES.entries()) {
   const a = values(c.m * c.k, 2 * i + 1);
   const b = values(c.k * c.n, 2 * i + 2);
-  const row: Record<string, unknown> = { case: c.name, gflop: +((2 * c.m * c.n * c.k) / 1e9).toFixed(3) };
+  const row: Record<string, unknown> = { case: c.name, gflop: +(flops(c) / 1e9).toFixed(3) };
   for (const v of kernels) row[`hsi ${v}`] = await engine(gpu, v, c, a, b);
-  for (const p of peers) row[`tfjs ${p}`] = await tfjs(p as 'webgpu' | 'wasm', c, a, b);
+  for (const p of peers) row[`tfjs ${p}`] = await tfjs(p, c, a, b);
   rows.push(row);
   console.error(JSON.stringify(row));
 }
