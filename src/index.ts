@@ -10,3 +10,4 @@ export * from './tensor/index.ts';
 export * from './autograd/index.ts';
 export * from './ops/index.ts';
 export * from './nn/index.ts';
+export * from './metrics/index.ts';
