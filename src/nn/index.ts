@@ -4,3 +4,5 @@ export * from './optim.ts';
 export * from './schedule.ts';
 export * from './init.ts';
 export * from './safetensors.ts';
+export * from './norm.ts';
+export * from './adaconv.ts';
