@@ -6,3 +6,4 @@ export * from './init.ts';
 export * from './safetensors.ts';
 export * from './norm.ts';
 export * from './adaconv.ts';
+export * from './conv.ts';

@@ -22,3 +22,4 @@ export * from './superpixel.ts';
 export * from './segment.ts';
 export * from './adaconv.ts';
 export * from './contrastive.ts';
+export * from './conv2d.ts';
