@@ -1,8 +1,9 @@
 // Runs a test bundle in headless Debian Chromium through playwright-core, with WebGPU on
 // SwiftShader. Never downloads a browser: it uses /usr/bin/chromium (scripts/setup.sh).
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.HSI_CHROMIUM ?? '/usr/bin/chromium';
@@ -10,6 +11,22 @@ export const CHROMIUM_FLAGS = [
   '--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
+
+// The shared test scenes (../shared/data), served read-only under /shared-data/ so browser tests
+// read the same files as Node tests; a path that resolves outside that folder is refused.
+const SHARED_DATA = fileURLToPath(new URL('../../shared/data', import.meta.url));
+
+function sharedFile(url) {
+  let real;
+  try {
+    const rel = decodeURIComponent(url.slice('/shared-data/'.length).split('?')[0]);
+    real = realpathSync(path.resolve(SHARED_DATA, rel));
+    if (!real.startsWith(realpathSync(SHARED_DATA) + path.sep) || !statSync(real).isFile()) return null;
+  } catch {
+    return null; // absent folder or file, or a malformed escape
+  }
+  return real;
+}
 
 function serve(bundle, nodeParity) {
   const page = `<!doctype html><meta charset="utf-8"><title>hsi-gpu tests</title>
@@ -19,6 +36,11 @@ function serve(bundle, nodeParity) {
     const url = req.url ?? '/';
     if (url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(page);
     if (url === '/favicon.ico') return res.writeHead(204).end();
+    if (url.startsWith('/shared-data/')) {
+      const shared = req.method === 'GET' ? sharedFile(url) : null;
+      if (!shared) return res.writeHead(404).end();
+      return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(shared));
+    }
     const file = { '/tests.js': bundle, '/tests.js.map': `${bundle}.map` }[url];
     if (!file) return res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(file));

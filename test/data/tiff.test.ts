@@ -1,0 +1,106 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DataError } from '../../src/data/cube.ts';
+import { readTiffCube } from '../../src/data/tiff.ts';
+import { assertClose, rejects, rng } from '../harness/gpu.ts';
+import { writeTiffRef, type TiffPage } from '../ref/tiff.ts';
+
+const test = suite('data/tiff');
+
+function bandsOf(rows: number, cols: number, n: number, seed: number, make: (x: number) => number): number[][] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => Array.from({ length: rows * cols }, () => make(r())));
+}
+
+test('multi-sample images: chunky and planar, both byte orders, integer and float samples', async () => {
+  const [rows, cols] = [6, 9];
+  const kinds: [TiffPage['type'], (x: number) => number][] = [
+    ['u8', (x) => Math.floor(x * 256)], ['u16', (x) => Math.floor(x * 65536)], ['i16', (x) => Math.floor(x * 65536) - 32768],
+    ['f32', (x) => Math.fround(x * 20 - 10)], ['f64', (x) => Math.fround(x * 2 - 1)],
+  ];
+  let seed = 1;
+  for (const [type, make] of kinds) {
+    for (const planar of [false, true]) {
+      for (const little of [true, false]) {
+        const bands = bandsOf(rows, cols, 5, seed++, make);
+        const cube = await readTiffCube(writeTiffRef([{ rows, cols, bands, type, planar }], little), 'x.tif');
+        assert.equal([cube.rows, cube.cols, cube.bands], [rows, cols, 5]);
+        assertClose(`tiff ${type} planar=${planar} little=${little}`, cube.data, bands.flat(), { atol: 0, rtol: 0 });
+      }
+    }
+  }
+});
+
+test('a stack of single-band pages is one cube; pages of another size are skipped', async () => {
+  const [rows, cols] = [4, 7];
+  const bands = bandsOf(rows, cols, 3, 42, (x) => Math.fround(x));
+  const pages: TiffPage[] = bands.map((b) => ({ rows, cols, bands: [b], type: 'f32' }));
+  pages.push({ rows: 2, cols: 3, bands: [[1, 2, 3, 4, 5, 6]], type: 'f32' }); // an overview
+  const cube = await readTiffCube(writeTiffRef(pages), 'stack.tif');
+  assert.is(cube.bands, 3);
+  assertClose('tiff page stack', cube.data, bands.flat(), { atol: 0, rtol: 0 });
+  const second = await readTiffCube(writeTiffRef(pages), 'stack.tif', { image: 1 });
+  assertClose('tiff image 1', second.data, bands[1], { atol: 0, rtol: 0 });
+});
+
+test('wavelengths come from GDAL band metadata', async () => {
+  const items = [450, 550.5, 650].map((w, b) => `<Item name="wavelength" sample="${b}">${w}</Item>`).join('');
+  const meta = `<GDALMetadata>${items}<Item name="wavelength_units" sample="0">nm</Item></GDALMetadata>`;
+  const bands = bandsOf(3, 3, 3, 5, (x) => Math.floor(x * 100));
+  const cube = await readTiffCube(writeTiffRef([{ rows: 3, cols: 3, bands, type: 'u16', gdalMetadata: meta }]), 'g.tif');
+  assert.equal(cube.wavelengths, [450, 550.5, 650]);
+  const none = await readTiffCube(writeTiffRef([{ rows: 3, cols: 3, bands, type: 'u16' }]), 'g.tif');
+  assert.is(none.wavelengths, undefined);
+});
+
+test('bad files: wrong magic, truncated data, too large, bad page index', async () => {
+  const good = writeTiffRef([{ rows: 8, cols: 8, bands: bandsOf(8, 8, 2, 9, (x) => x), type: 'f32' }]);
+  await rejects(readTiffCube(new TextEncoder().encode('GIF89a...'), 'x.tif'), DataError, /^x\.tif: tiff magic: expected 'II\*\\0' or 'MM\\0\*', got "GIF8"; pass a TIFF file/);
+  // The strip data comes first in our files, so cutting after the IFD keeps the directory and loses nothing;
+  // cutting the strip's bytes short while keeping the directory is done by moving the strip offset past the end.
+  const shifted = good.slice();
+  const view = new DataView(shifted.buffer);
+  const ifd = view.getUint32(4, true);
+  for (let k = 0; k < view.getUint16(ifd, true); k++) {
+    if (view.getUint16(ifd + 2 + 12 * k, true) === 273) view.setUint32(ifd + 2 + 12 * k + 8, shifted.length - 100, true);
+  }
+  await rejects(readTiffCube(shifted, 'cut.tif'), DataError, /^cut\.tif: tiff data: .*; the file is truncated, damaged/);
+  await rejects(readTiffCube(good.subarray(0, 12), 'short.tif'), DataError, /^short\.tif: tiff directory 0: expected it within the file's 12 bytes, got offset \d+; the file is truncated/);
+  await rejects(readTiffCube(good, 'x.tif', { maxBytes: 100 }), DataError, /size: 8×8×2 float32 needs 512 bytes, more than the limit of 100/);
+  await rejects(readTiffCube(good, 'x.tif', { image: 3 }), DataError, /image: expected an index in 0\.\.0, got 3/);
+});
+
+test('a directory chain that loops back is refused, not followed forever (geotiff would)', async () => {
+  const t = writeTiffRef([0, 1].map(() => ({ rows: 2, cols: 2, bands: [[1, 2, 3, 4]], type: 'f32' as const })));
+  const v = new DataView(t.buffer);
+  const ifd1 = v.getUint32(4, true);
+  const ifd2 = v.getUint32(ifd1 + 2 + 12 * v.getUint16(ifd1, true), true);
+  v.setUint32(ifd2 + 2 + 12 * v.getUint16(ifd2, true), ifd1, true);
+  await rejects(readTiffCube(t, 'loop.tif'), DataError, /^loop\.tif: tiff directory 2: expected a chain of directories, got a loop back to offset \d+/);
+});
+
+test('500 randomly corrupted files give a cube or a DataError: no crash, no hang', async () => {
+  const r = rng(2024);
+  const wl = '<GDALMetadata><Item name="wavelength" sample="0">1</Item></GDALMetadata>';
+  const pages: TiffPage[] = [
+    { rows: 5, cols: 6, bands: bandsOf(5, 6, 3, 1, (x) => Math.floor(x * 1000)), type: 'u16', planar: true, gdalMetadata: wl },
+    { rows: 5, cols: 6, bands: bandsOf(5, 6, 1, 2, (x) => x), type: 'f32' },
+  ];
+  const good = [writeTiffRef(pages, true), writeTiffRef(pages, false)];
+  let errors = 0;
+  for (let k = 0; k < 500; k++) {
+    const t = good[k % 2].slice();
+    for (let j = 1 + Math.floor(r() * 4); j > 0; j--) t[Math.floor(r() * t.length)] = Math.floor(r() * 256);
+    const file = r() < 0.2 ? t.subarray(0, Math.floor(r() * t.length)) : t;
+    try {
+      const cube = await readTiffCube(file, 'f.tif', { maxBytes: 1 << 24 });
+      assert.is(cube.data.length, cube.rows * cube.cols * cube.bands);
+    } catch (e) {
+      assert.instance(e, DataError, `variant ${k}: ${(e as Error)?.stack}`);
+      errors++;
+    }
+  }
+  assert.ok(errors > 100, `only ${errors} of 500 variants were refused`);
+});
+
+test.run();

@@ -1,0 +1,12 @@
+/**
+ * The variable elements (everything after the 128-byte header) of a level-5 .mat file written
+ * by scipy 1.17.1 `scipy.io.savemat` (uncompressed), base64, as an independent fixture for
+ * src/data/matwrite.ts. Generated once with:
+ *   a = np.arange(24).reshape(2,3,4)*0.5-3
+ *   savemat(f, {'cube': a, 'scores': (np.arange(6)/3).astype('f4').reshape(2,3),
+ *               'map': np.array([0,1,2,-3,4,5], dtype='i4').reshape(3,2),
+ *               'm': np.array([[1,2,3,4,255]], dtype='u1'), 'longer_name_x': np.array([[np.pi]])})
+ * The same session loaded this module's plain and zlib output with scipy.io.loadmat and got
+ * these arrays back with these dtypes and shapes.
+ */
+export const SCIPY_BODY = 'DgAAAPgAAAAGAAAACAAAAAYAAAAAAAAABQAAAAwAAAACAAAAAwAAAAQAAAAAAAAAAQAEAGN1YmUJAAAAwAAAAAAAAAAAAAjAAAAAAAAACEAAAAAAAADwvwAAAAAAABRAAAAAAAAA8D8AAAAAAAAcQAAAAAAAAATAAAAAAAAADEAAAAAAAADgvwAAAAAAABZAAAAAAAAA+D8AAAAAAAAeQAAAAAAAAADAAAAAAAAAEEAAAAAAAAAAAAAAAAAAABhAAAAAAAAAAEAAAAAAAAAgQAAAAAAAAPi/AAAAAAAAEkAAAAAAAADgPwAAAAAAABpAAAAAAAAABEAAAAAAAAAhQA4AAABQAAAABgAAAAgAAAAHAAAAAAAAAAUAAAAIAAAAAgAAAAMAAAABAAAABgAAAHNjb3JlcwAABwAAABgAAAAAAAAAAACAP6uqqj6rqqo/q6oqP1VV1T8OAAAASAAAAAYAAAAIAAAADAAAAAAAAAAFAAAACAAAAAMAAAACAAAAAQADAG1hcAAFAAAAGAAAAAAAAAACAAAABAAAAAEAAAD9////BQAAAA4AAAA4AAAABgAAAAgAAAAJAAAAAAAAAAUAAAAIAAAAAQAAAAUAAAABAAEAbQAAAAIAAAAFAAAAAQIDBP8AAAAOAAAASAAAAAYAAAAIAAAABgAAAAAAAAAFAAAACAAAAAEAAAABAAAAAQAAAA0AAABsb25nZXJfbmFtZV94AAAACQAAAAgAAAAYLURU+yEJQA==';
