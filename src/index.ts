@@ -11,3 +11,4 @@ export * from './autograd/index.ts';
 export * from './ops/index.ts';
 export * from './nn/index.ts';
 export * from './metrics/index.ts';
+export * from './models/index.ts';

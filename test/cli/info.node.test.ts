@@ -38,7 +38,7 @@ test('an unknown command exits 2 with usage', async () => {
   } catch (e) {
     const err = e as { code: number; stderr: string };
     assert.is(err.code, 2);
-    assert.match(err.stderr, /command: expected one of info, selfcheck, demo, help, got frobnicate/);
+    assert.match(err.stderr, /command: expected one of info, selfcheck, inspect, synth, detect, demo, help, got frobnicate/);
   }
 });
 

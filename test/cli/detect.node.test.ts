@@ -1,0 +1,81 @@
+// Node only: `hsi synth`, `hsi inspect` and `hsi detect` run as a user would, on a small scene.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readNpy } from '../../src/data/npy.ts';
+import { listMatVariables } from '../../src/data/mat.ts';
+
+const run = promisify(execFile);
+const cli = 'dist/node/cli.js';
+const test = suite('cli/detect');
+const dir = mkdtempSync(path.join(tmpdir(), 'hsi-cli-'));
+const scene = path.join(dir, 'tiny.mat');
+
+/** Runs the CLI expecting failure; returns its exit code and stderr. */
+async function fails(args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    await run('node', [cli, ...args]);
+  } catch (e) {
+    return e as { code: number; stderr: string };
+  }
+  throw new Error(`expected hsi ${args.join(' ')} to fail`);
+}
+
+test('hsi synth writes a deterministic scene that inspect describes', async () => {
+  const { stdout } = await run('node', [cli, 'synth', '--rows', '40', '--cols', '36', '--bands', '30', '--anomalies', '6', '--seed', '3', '--out', scene]);
+  assert.match(stdout, /wrote .*tiny\.mat: 40×36×30, 6 targets/);
+  const again = path.join(dir, 'again.mat');
+  await run('node', [cli, 'synth', '--rows', '40', '--cols', '36', '--bands', '30', '--anomalies', '6', '--seed', '3', '--out', again]);
+  assert.ok(Buffer.compare(readFileSync(scene), readFileSync(again)) === 0, 'same seed, same bytes');
+  const info = JSON.parse((await run('node', [cli, 'inspect', scene, '--json'])).stdout);
+  const data = info.variables.find((v: { name: string }) => v.name === 'data');
+  assert.equal(data.dims, [40, 36, 30]);
+  assert.is(data.class, 'single');
+});
+
+test('hsi detect --json: summary schema, files, AUCs on the implanted anomalies', async () => {
+  const out = path.join(dir, 'rx');
+  const { stdout } = await run('node', [cli, 'detect', scene, '--model', 'rx', '--out', out, '--json']);
+  const lines = stdout.trim().split('\n');
+  const s = JSON.parse(lines[lines.length - 1]);
+  for (const key of ['scene', 'file', 'rows', 'cols', 'bands', 'model', 'settings', 'seed', 'auc', 'seconds', 'adapter', 'out', 'files']) assert.ok(key in s, key);
+  assert.is(s.model, 'rx');
+  assert.equal([s.rows, s.cols, s.bands], [40, 36, 30]);
+  assert.ok(s.auc.aucDF > 0.9, `AUC ${s.auc.aucDF}`);
+  assert.ok(s.auc.anomalyPixels > 0);
+  assert.equal(JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')), s);
+  for (const f of Object.values(s.files) as string[]) assert.ok(existsSync(path.join(out, f)), f);
+  const npy = readNpy(readFileSync(path.join(out, s.files.scoresNpy)));
+  assert.equal(npy.shape, [40, 36]);
+  const png = readFileSync(path.join(out, s.files.scoreMap));
+  assert.equal([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  const csv = readFileSync(path.join(out, s.files.roc), 'utf8').split('\n');
+  assert.is(csv[0], 'threshold,pf,pd');
+  const vars = await listMatVariables(readFileSync(path.join(out, s.files.scoresMat)), 'scores.mat');
+  assert.equal(vars.map((v) => [v.name, v.dims, v.class]), [['scores', [40, 36], 'single']]);
+});
+
+test('hsi detect --model lrx prints the AUCs', async () => {
+  const { stdout } = await run('node', [cli, 'detect', scene, '--model', 'lrx', '--out', path.join(dir, 'lrx')]);
+  assert.match(stdout, /^tiny lrx: AUC\(D,F\) 0\.\d{4}, AUC\(D,τ\) .* SNPR .* dB \(\d+\.\d\d s\); outputs in /);
+});
+
+test('bad command lines exit 2 with usage; bad files exit 1 naming the problem', async () => {
+  let r = await fails(['detect', scene, '--model', 'nope']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /--model: expected one of rx, lrx, got nope/);
+  r = await fails(['detect']);
+  assert.is(r.code, 2);
+  r = await fails(['detect', path.join(dir, 'missing.mat')]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /missing\.mat: cannot read the file \(ENOENT\); check the path/);
+  r = await fails(['detect', path.join(dir, 'scene.xyz')]);
+  assert.match(r.stderr, /format: expected one of \.mat/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.run();
