@@ -1,7 +1,7 @@
 /** `hsi inspect <file>`: what a scene file holds, without running anything on the GPU. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { countNonFinite, type Cube } from '../data/cube.ts';
+import { constantBands, countNonFinite, type Cube } from '../data/cube.ts';
 import { describeMat, formatMatSummary } from '../data/mat.ts';
 import { UsageError, type Command } from './common.ts';
 import { readBytes, readRasterCube, SCENE_FORMATS } from './scene.ts';
@@ -20,6 +20,8 @@ interface CubeSummary {
   min: number;
   max: number;
   nonFinite: number;
+  /** Bands whose values are all equal (0-based). */
+  constantBands: number[];
   wavelengths?: [number, number];
 }
 
@@ -29,7 +31,7 @@ function summarize(file: string, cube: Cube): CubeSummary {
   for (const v of cube.data) if (Number.isFinite(v)) (min = Math.min(min, v)), (max = Math.max(max, v));
   const w = cube.wavelengths;
   return {
-    file, rows: cube.rows, cols: cube.cols, bands: cube.bands, min, max, nonFinite: countNonFinite(cube.data),
+    file, rows: cube.rows, cols: cube.cols, bands: cube.bands, min, max, nonFinite: countNonFinite(cube.data), constantBands: constantBands(cube),
     ...(w && w.length ? { wavelengths: [w[0], w[w.length - 1]] as [number, number] } : {}),
   };
 }
@@ -37,6 +39,7 @@ function summarize(file: string, cube: Cube): CubeSummary {
 function print(s: CubeSummary): void {
   console.log(`${s.file}: ${s.rows} rows × ${s.cols} cols × ${s.bands} bands (stored band-sequential as f32)`);
   console.log(`values: ${s.min} … ${s.max}${s.nonFinite ? `, ${s.nonFinite} NaN/Inf` : ', all finite'}`);
+  if (s.constantBands.length) console.log(`constant bands (no information; z-scores set them to 0): ${s.constantBands.join(', ')}`);
   if (s.wavelengths) console.log(`wavelengths: ${s.wavelengths[0]} … ${s.wavelengths[1]}`);
 }
 

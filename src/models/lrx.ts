@@ -12,10 +12,7 @@
  */
 import type { Gpu } from '../gpu/index.ts';
 import type { Cube } from '../data/cube.ts';
-import { tensor } from '../ops/fill.ts';
-import { matmul } from '../ops/matmul.ts';
-import { scope } from '../tensor/index.ts';
-import { checkFiniteCube, sceneStats, type RxOptions } from './rx.ts';
+import { checkFiniteCube, projectPixels, sceneStats, type RxOptions } from './rx.ts';
 import { symmetricEigen } from '../data/pca.ts';
 
 export interface LrxOptions extends RxOptions {
@@ -65,10 +62,7 @@ async function principalScores(gpu: Gpu, cube: Cube, d: number, opts: RxOptions)
   // Rows of `vectors` are the eigenvectors, by descending eigenvalue: the first d are the top axes.
   const { vectors } = await symmetricEigen(stats.cov, nb);
   const vt = Float32Array.from(vectors.subarray(0, d * nb));
-  const x = new Float32Array(nb * p);
-  for (let b = 0; b < nb; b++) for (let q = 0; q < p; q++) x[b * p + q] = cube.data[b * p + q] - stats.mean[b];
-  const y = await scope(async () => matmul(tensor(gpu, vt, [d, nb]), tensor(gpu, x, [nb, p])).data());
-  return Float64Array.from(y);
+  return Float64Array.from(await projectPixels(gpu, cube, stats.mean, vt, d, opts.scoreBlock ?? 65536, false));
 }
 
 /** Summed-area tables (rows+1)×(cols+1): one per component and one per component pair. */

@@ -135,16 +135,20 @@ export async function globalRx(gpu: Gpu, cube: Cube, opts: RxOptions = {}): Prom
   checkFiniteCube('rx', cube);
   const stats = await sceneStats(gpu, cube, opts);
   const { lt, rank } = await whitening(stats, opts.ridge ?? 0);
-  return mahalanobis(gpu, cube, stats.mean, lt, rank, opts.scoreBlock ?? 65536);
+  return projectPixels(gpu, cube, stats.mean, lt, rank, opts.scoreBlock ?? 65536, true);
 }
 
-/** ‖Lᵀ(x − μ)‖² for every pixel, in blocks of `block` pixels. */
-export async function mahalanobis(gpu: Gpu, cube: Cube, mean: Float64Array, lt: Float32Array, rank: number, block: number): Promise<Float32Array> {
+/**
+ * W (x − μ) for every pixel, W rank × bands row-major, in blocks of `block` pixels so any scene
+ * fits the adapter's buffer limits: rank × pixels row-major, or with `squaredNorm` one value
+ * ‖W (x − μ)‖² per pixel.
+ */
+export async function projectPixels(gpu: Gpu, cube: Cube, mean: Float64Array, wt: Float32Array, rank: number, block: number, squaredNorm: boolean): Promise<Float32Array> {
   const nb = cube.bands;
   const p = cube.rows * cube.cols;
-  const scores = new Float32Array(p);
-  if (rank === 0) return scores;
-  const w = tensor(gpu, lt, [rank, nb]);
+  const out = new Float32Array(squaredNorm ? p : rank * p);
+  if (rank === 0) return out;
+  const w = tensor(gpu, wt, [rank, nb]);
   try {
     for (let start = 0; start < p; start += block) {
       const n = Math.min(block, p - start);
@@ -152,11 +156,15 @@ export async function mahalanobis(gpu: Gpu, cube: Cube, mean: Float64Array, lt: 
       for (let b = 0; b < nb; b++) {
         for (let k = 0; k < n; k++) host[b * n + k] = cube.data[b * p + start + k] - mean[b];
       }
-      const s = await scope(async () => sum(square(matmul(w, tensor(gpu, host, [nb, n]))), 0).data());
-      scores.set(s, start);
+      const y = await scope(async () => {
+        const proj = matmul(w, tensor(gpu, host, [nb, n]));
+        return (squaredNorm ? sum(square(proj), 0) : proj).data();
+      });
+      if (squaredNorm) out.set(y, start);
+      else for (let r = 0; r < rank; r++) out.set(y.subarray(r * n, (r + 1) * n), r * p + start);
     }
   } finally {
     w.dispose();
   }
-  return scores;
+  return out;
 }

@@ -1,7 +1,7 @@
 /**
  * 2-D convolution over NCHW tensors (as torch.nn.functional.conv2d, plus padding_mode and a tap
  * mask). Two plans, the same numbers:
- * - direct (devices with subgroups of ≥ 8 lanes, one group; shaders/conv2d_direct.wgsl): x and
+ * - direct (devices with subgroups of ≥ 8 lanes, one group; ops/conv2d_direct.ts): x and
  *   dy are packed channels-last with their zero padding, the weight as [KH·KW, C, O] times the
  *   mask, then one implicit-GEMM product reads x in place (no patch matrix). Forward, dx (a
  *   stride-1 conv of zero-dilated dy with the rotated, transposed weight) and dWeight (one product
@@ -19,19 +19,18 @@
  * padding_mode 'reflect' pads x first (ops/shape.ts pad, whose gradient folds the mirror back).
  */
 import source from '../../shaders/conv2d.wgsl';
-import directSource from '../../shaders/conv2d_direct.wgsl';
 import { GpuUsageError, type Gpu } from '../gpu/index.ts';
 import { noGrad, record } from '../autograd/tape.ts';
 import { empty, fmtShape, view, type Shape, type Tensor } from '../tensor/tensor.ts';
 import { add } from './binary.ts';
 import { tensor } from './fill.ts';
-import { matmul, subgroupMatmulFits } from './matmul.ts';
+import { matmul } from './matmul.ts';
+import { conv2dDirect, directInputGrad, directWeightGrad, gates, useDirect } from './conv2d_direct.ts';
 import { sum } from './reduce.ts';
 import { pad, reshape, slice } from './shape.ts';
 import { checkInputs, elementGrid } from './util.ts';
 
 const FILE = 'conv2d.wgsl';
-const DIRECT = 'conv2d_direct.wgsl';
 const OP = 'conv2d';
 
 export type PaddingMode = 'zeros' | 'reflect';
@@ -108,7 +107,7 @@ export function convGeometry(op: string, xShape: Shape, wShape: Shape, bias: Ten
   return { n, c, h, w, o, g, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo };
 }
 
-const roundUp4 = (v: number): number => Math.ceil(v / 4) * 4;
+export const roundUp4 = (v: number): number => Math.ceil(v / 4) * 4;
 
 /** Patch rows per group, padded to a multiple of 4 (vec4 loads in matmul). */
 export function patchRows(geo: ConvGeometry): { k: number; kp: number } {
@@ -155,136 +154,14 @@ export function centreMask(gpu: Gpu, kh = 3, kw = kh): Tensor {
   return tensor(gpu, m, [kh, kw]);
 }
 
-// ---- Direct (implicit-GEMM) path: shaders/conv2d_direct.wgsl ----------------------------------
-
-/** Every Params member of conv2d_direct.wgsl, neutral values (each dispatch sets what it uses). */
-const DIRECT_BASE = {
-  n: 1, c: 0, h: 1, w: 1, cp: 4, hp: 1, wp: 1, top: 0, left: 0, up_h: 1, up_w: 1, cin: 0, cout: 0, op: 4,
-  kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ho: 1, wo: 1, flip: 0, has_bias: 0, tiles: 0, tiles_m: 0, tiles_n: 0,
-};
-type DirectParams = typeof DIRECT_BASE;
-
-/**
- * True when conv2d takes the implicit-GEMM kernels: one group, and subgroups of ≥ 8 lanes (the
- * kernels' unrolled broadcasts, as matmul's subgroup kernel). Elsewhere unfold + matmul runs.
- */
-function useDirect(gpu: Gpu, geo: ConvGeometry): boolean {
-  return geo.g === 1 && subgroupMatmulFits(gpu);
-}
-
-function directKernel(gpu: Gpu, entry: string) {
-  return gpu.kernel({ file: DIRECT, source: directSource, entry });
-}
-
-/** src [N, C, H, W] → channels-last [N, HP, WP, CP] with zero padding / zero insertion (see the shader). */
-function packInput(src: Tensor, p: Pick<DirectParams, 'n' | 'c' | 'h' | 'w' | 'cp' | 'hp' | 'wp' | 'top' | 'left' | 'up_h' | 'up_w'>): Tensor {
-  const out = empty(src.gpu, [p.n, p.hp, p.wp, p.cp], 'f32', 'conv2d.packInput');
-  const k = directKernel(src.gpu, 'conv2d_pack_input');
-  k.dispatch({ src: src.buffer, packed: out.buffer }, { ...DIRECT_BASE, ...p }, k.grid1d(out.size / 4));
-  return out;
-}
-
-/** weight → [KH·KW, CP, OP] times the mask (flip: transposed and rotated, for dInput). */
-function packWeight(weight: Tensor, mask: Tensor, p: Pick<DirectParams, 'cin' | 'cout' | 'cp' | 'op' | 'kh' | 'kw' | 'flip'>): Tensor {
-  const out = empty(weight.gpu, [p.kh * p.kw, p.cp, p.op], 'f32', 'conv2d.packWeight');
-  const k = directKernel(weight.gpu, 'conv2d_pack_weight');
-  k.dispatch({ src: weight.buffer, mask: mask.buffer, packed: out.buffer }, { ...DIRECT_BASE, ...p }, k.grid1d(out.size / 4));
-  return out;
-}
-
-/** The product of conv2d_direct_forward into [N, COUT, HO, WO]. */
-function directProduct(xp: Tensor, wp: Tensor, mask: Tensor, bias: Tensor | null, p: DirectParams): Tensor {
-  const out = empty(xp.gpu, [p.n, p.cout, p.ho, p.wo], 'f32', OP);
-  const k = directKernel(xp.gpu, 'conv2d_direct_forward');
-  const tilesM = Math.ceil((p.n * p.ho * p.wo) / k.constant('TM'));
-  const tilesN = Math.ceil(p.op / (4 * k.workgroupSize[0]));
-  const params = { ...p, has_bias: Number(bias !== null), tiles: tilesM * tilesN, tiles_m: tilesM, tiles_n: tilesN };
-  k.dispatch({ xp: xp.buffer, wp: wp.buffer, mask: mask.buffer, bias: (bias ?? mask).buffer, out: out.buffer }, params, k.grid1d(params.tiles * k.workgroupSize[0]));
-  return out;
-}
-
-/** The forward product's parameters for geometry `geo` (zero padding). */
-function forwardParams(geo: ConvGeometry): DirectParams {
-  return {
-    ...DIRECT_BASE, n: geo.n, c: geo.c, h: geo.h, w: geo.w, cp: roundUp4(geo.c), hp: geo.h + 2 * geo.ph, wp: geo.w + 2 * geo.pw,
-    top: geo.ph, left: geo.pw, cin: geo.c, cout: geo.o, op: roundUp4(geo.o), kh: geo.kh, kw: geo.kw,
-    sh: geo.sh, sw: geo.sw, dh: geo.dh, dw: geo.dw, ho: geo.ho, wo: geo.wo,
-  };
-}
-
-/** y = conv(x, weight · mask) + bias through the packs and one product (records nothing). */
-function directForward(geo: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor | null, mask: Tensor): Tensor {
-  const p = forwardParams(geo);
-  const xp = packInput(x, p);
-  const wp = packWeight(weight, mask, p);
-  const y = directProduct(xp, wp, mask, bias, p);
-  drop(xp, wp);
-  return y;
-}
-
-/**
- * dx = conv(dilate(dy), rot180(weightᵀ)): dy is packed with stride − 1 zeros between entries and
- * (KH − 1)·DH − PH rows of zeros on top (a crop when negative), then a stride-1 product.
- */
-function directInputGrad(geo: ConvGeometry, dy: Tensor, weight: Tensor, mask: Tensor): Tensor {
-  const [eh, ew] = [(geo.kh - 1) * geo.dh, (geo.kw - 1) * geo.dw];
-  const p: DirectParams = {
-    ...DIRECT_BASE, n: geo.n, c: geo.o, h: geo.ho, w: geo.wo, cp: roundUp4(geo.o), hp: geo.h + eh, wp: geo.w + ew,
-    top: eh - geo.ph, left: ew - geo.pw, up_h: geo.sh, up_w: geo.sw, cin: geo.o, cout: geo.c, op: roundUp4(geo.c),
-    kh: geo.kh, kw: geo.kw, dh: geo.dh, dw: geo.dw, ho: geo.h, wo: geo.w, flip: 1,
-  };
-  const dyp = packInput(dy, p);
-  const wp = packWeight(weight, mask, p);
-  const dx = directProduct(dyp, wp, mask, null, p);
-  drop(dyp, wp);
-  return dx;
-}
-
-/** dWeight = mask · Σ_pixels x-window ⊗ dy: one product with K = N·HO·WO (no reduction pass). */
-function directWeightGrad(geo: ConvGeometry, x: Tensor, dy: Tensor, mask: Tensor): Tensor {
-  const p = forwardParams(geo);
-  const xp = packInput(x, p);
-  const dyp = packInput(dy, { ...DIRECT_BASE, n: geo.n, c: geo.o, h: geo.ho, w: geo.wo, cp: p.op, hp: geo.ho, wp: geo.wo });
-  const out = empty(x.gpu, [geo.o, geo.c, geo.kh, geo.kw], 'f32', 'dWeight');
-  const k = directKernel(x.gpu, 'conv2d_direct_backward_weight');
-  const tilesM = Math.ceil(p.cp / k.constant('TM'));
-  const tilesN = Math.ceil(p.op / (4 * k.workgroupSize[0]));
-  const tiles = geo.kh * geo.kw * tilesM * tilesN;
-  const params = { ...p, tiles, tiles_m: tilesM, tiles_n: tilesN };
-  k.dispatch({ xp: xp.buffer, dyp: dyp.buffer, mask: mask.buffer, out: out.buffer }, params, k.grid1d(tiles * k.workgroupSize[0]));
-  drop(xp, dyp);
-  return out;
-}
-
-/** The taps' gates as [KH·KW]: a view of the mask, or fresh ones. */
-function gates(gpu: Gpu, geo: ConvGeometry, mask: Tensor | null): Tensor {
-  return mask ? view(mask, [geo.kh * geo.kw]) : tensor(gpu, new Float32Array(geo.kh * geo.kw).fill(1), [geo.kh * geo.kw]);
-}
-
-/** conv2d through the direct kernels, recorded as one node: dx and dWeight by their own products. */
-function conv2dDirect(geo: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor | null, mask: Tensor | null): Tensor {
-  const m = gates(x.gpu, geo, mask);
-  const y = directForward(geo, x, weight, bias, m);
-  m.dispose();
-  const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(OP, inputs, y, mask ? [x, weight, mask] : [x, weight], (dy, [sx, sw, sm], needs) => {
-    const g = gates(dy.gpu, geo, sm ?? null);
-    // dx: the transposed conv of dy; dW: dy against x's windows; dBias = Σ_{n, h, w} dy
-    const grads = [needs[0] ? directInputGrad(geo, dy, sw, g) : null, needs[1] ? directWeightGrad(geo, sx, dy, g) : null];
-    if (bias) grads.push(needs[2] ? sum(dy, [0, 2, 3]) : null);
-    g.dispose();
-    return grads;
-  });
-}
-
 /** Disposes the intermediate handles of a chain (the tape keeps what backward needs). */
-function drop(...ts: (Tensor | null)[]): void {
+export function drop(...ts: (Tensor | null)[]): void {
   for (const t of ts) t?.dispose();
 }
 
 /** The patch matrix for conv2d: x itself for a plain 1×1 kernel, else the unfold. */
 /** A 1×1 kernel, stride 1, no padding or mask: x itself is the patch matrix. */
-function plain1x1(geo: ConvGeometry, mask: Tensor | null): boolean {
+export function plain1x1(geo: ConvGeometry, mask: Tensor | null): boolean {
   return geo.kh === 1 && geo.kw === 1 && geo.sh === 1 && geo.sw === 1 && geo.ph === 0 && geo.pw === 0 && !mask;
 }
 

@@ -23,9 +23,9 @@ function correlated(rows: number, cols: number, bands: number, seed: number): Cu
 
 test('global RX matches the float64 reference on sizes off the chunk grid', async () => {
   const gpu = await testGpu();
-  for (const [rows, cols, bands, chunk, group] of [[17, 13, 9, 32, 64], [9, 7, 5, 8, 2], [31, 3, 12, 32, 4]]) {
+  for (const [rows, cols, bands, chunk, group, scoreBlock] of [[17, 13, 9, 32, 64, 65536], [9, 7, 5, 8, 2, 10], [31, 3, 12, 32, 4, 50]]) {
     const cube = correlated(rows, cols, bands, rows * bands);
-    const got = await globalRx(gpu, cube, { chunk, group });
+    const got = await globalRx(gpu, cube, { chunk, group, scoreBlock });
     assertClose(`rx ${rows}×${cols}×${bands} chunk ${chunk}`, got, globalRxRef(cube.data, rows, cols, bands), { atol: 1e-4, rtol: 2e-4 });
   }
 });
@@ -58,7 +58,7 @@ test('dual-window LRX on all components equals full-band local RX', async () => 
   const gpu = await testGpu();
   for (const [rows, cols, bands, outer, inner] of [[13, 11, 4, 7, 3], [9, 10, 3, 5, 1]]) {
     const cube = correlated(rows, cols, bands, outer * 10 + inner);
-    const got = await localRx(gpu, cube, { outer, inner, dims: bands, relRidge: 1e-3 });
+    const got = await localRx(gpu, cube, { outer, inner, dims: bands, relRidge: 1e-3, scoreBlock: 37 });
     assertClose(`lrx ${rows}×${cols} ${outer}/${inner}`, got, localRxRef(cube.data, rows, cols, bands, outer, inner, 1e-3), { atol: 1e-3, rtol: 1e-3 });
   }
 });
