@@ -28,13 +28,15 @@ export function scoreResult(r: DetectionResult): (DetectionScores & { anomalyPix
 /** Writes every output but the summary; returns the file names (relative to `dir`). */
 export async function writeOutputs(dir: string, r: DetectionResult): Promise<Record<string, string>> {
   const { rows, cols } = r.cube;
+  // Pictures at least ~512 px on the long side, so small scenes are readable.
+  const scale = Math.max(1, Math.min(8, Math.floor(512 / Math.max(rows, cols))));
   const files: Record<string, string> = {
     scoresNpy: 'scores.npy', scoresMat: 'scores.mat', scoreMap: 'scores.png', scene: 'scene.png',
   };
   await writeAtomic(path.join(dir, files.scoresNpy), writeNpy(r.scores, [rows, cols]));
   await writeAtomic(path.join(dir, files.scoresMat), writeMat([mapVariable('scores', { rows, cols, data: r.scores }, 'single')], { compress: true }));
-  await writeAtomic(path.join(dir, files.scoreMap), scoreMapPng(r.scores, rows, cols, { gt: r.map }));
-  await writeAtomic(path.join(dir, files.scene), falseColourPng(r.cube));
+  await writeAtomic(path.join(dir, files.scoreMap), scoreMapPng(r.scores, rows, cols, { gt: r.map, scale }));
+  await writeAtomic(path.join(dir, files.scene), falseColourPng(r.cube, { scale }));
   if (scoreResult(r)) {
     files.roc = 'roc.csv';
     await writeAtomic(path.join(dir, files.roc), rocCsv(rocCurve(r.scores, r.map!.data)));

@@ -36,19 +36,31 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Encodes `rgb` (rows × cols × 3 bytes, row-major) as an 8-bit RGB PNG. */
-export function encodePng(rgb: Uint8Array, rows: number, cols: number): Uint8Array<ArrayBuffer> {
+/**
+ * Encodes `rgb` (rows × cols × 3 bytes, row-major) as an 8-bit RGB PNG, each pixel drawn as a
+ * `scale` × `scale` block (scenes of 100 × 100 pixels are too small to read at one pixel each).
+ */
+export function encodePng(rgb: Uint8Array, rows: number, cols: number, scale = 1): Uint8Array<ArrayBuffer> {
   if (rgb.length !== rows * cols * 3 || rows < 1 || cols < 1) {
     throw new DataError('png', `pixels: expected ${rows}×${cols}×3 = ${rows * cols * 3} bytes, got ${rgb.length}`);
   }
+  if (!Number.isInteger(scale) || scale < 1 || scale > 64) throw new DataError('png', `scale: expected an integer in 1..64, got ${scale}`);
+  const [h, w] = [rows * scale, cols * scale];
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);
-  v.setUint32(0, cols);
-  v.setUint32(4, rows);
+  v.setUint32(0, w);
+  v.setUint32(4, h);
   ihdr.set([8, 2, 0, 0, 0], 8); // bit depth 8, colour type 2 (RGB), deflate, filter 0, no interlace
   // Each scanline is prefixed with its filter byte (0 = none); zlib does the compressing.
-  const raw = new Uint8Array(rows * (cols * 3 + 1));
-  for (let r = 0; r < rows; r++) raw.set(rgb.subarray(r * cols * 3, (r + 1) * cols * 3), r * (cols * 3 + 1) + 1);
+  const line = w * 3 + 1;
+  const raw = new Uint8Array(h * line);
+  for (let r = 0; r < rows; r++) {
+    const first = r * scale * line;
+    for (let c = 0; c < cols; c++) {
+      for (let k = 0; k < scale; k++) raw.set(rgb.subarray((r * cols + c) * 3, (r * cols + c) * 3 + 3), first + 1 + (c * scale + k) * 3);
+    }
+    for (let k = 1; k < scale; k++) raw.copyWithin(first + k * line, first, first + line);
+  }
   const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw, { level: 6 })), chunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
@@ -71,6 +83,8 @@ export interface ScoreMapOptions {
   contour?: 'white' | 'black';
   /** Fixed [lo, hi], or percentiles of the finite scores (default: robust 1st–99th). */
   range?: [number, number] | { percentiles: [number, number] };
+  /** Each pixel as a scale × scale block (default 1). */
+  scale?: number;
 }
 
 /** A heat map PNG of `scores` (rows × cols, row-major). NaN/Inf pixels are drawn black. */
@@ -88,7 +102,7 @@ export function scoreMapPng(scores: Float32Array, rows: number, cols: number, op
     rgb.set(table.subarray(k * 3, k * 3 + 3), i * 3);
   }
   if (opts.gt) drawContour(rgb, rows, cols, opts.gt, opts.contour === 'black' ? 0 : 255);
-  return encodePng(rgb, rows, cols);
+  return encodePng(rgb, rows, cols, opts.scale);
 }
 
 /** Pixels outside the positive region that touch it (8-neighbourhood): the outer contour. */
@@ -124,6 +138,8 @@ export interface ClusterMapOptions {
   palette?: readonly (readonly [number, number, number])[];
   /** Pixels with this label are drawn black (e.g. 0 for unlabelled ground truth). */
   unlabelled?: number;
+  /** Each pixel as a scale × scale block (default 1). */
+  scale?: number;
 }
 
 /** A categorical PNG of `labels` (rows × cols, row-major). Negative labels are drawn black. */
@@ -137,7 +153,7 @@ export function clusterMapPng(labels: Int32Array, rows: number, cols: number, op
     if (k < 0 || k === opts.unlabelled) continue;
     rgb.set(palette[k % palette.length], i * 3);
   }
-  return encodePng(rgb, rows, cols);
+  return encodePng(rgb, rows, cols, opts.scale);
 }
 
 export interface FalseColourOptions {
@@ -145,6 +161,8 @@ export interface FalseColourOptions {
   bands?: [number, number, number];
   /** Per-channel stretch percentiles (default 2 and 98). */
   stretch?: [number, number];
+  /** Each pixel as a scale × scale block (default 1). */
+  scale?: number;
 }
 
 /** Default RGB bands: nearest to 640/550/460 nm when the wavelengths cover them, else the thirds. */
@@ -178,5 +196,5 @@ export function falseColourPng(cube: Cube, opts: FalseColourOptions = {}): Uint8
     const span = percentile(band, pHi) - lo || 1;
     for (let i = 0; i < plane; i++) rgb[i * 3 + ch] = Math.round(Math.min(1, Math.max(0, (band[i] - lo) / span)) * 255);
   });
-  return encodePng(rgb, cube.rows, cube.cols);
+  return encodePng(rgb, cube.rows, cube.cols, opts.scale);
 }

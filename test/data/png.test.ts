@@ -22,6 +22,22 @@ test('encodePng round-trips arbitrary pixels, odd sizes included', () => {
   }
 });
 
+test('scale draws each pixel as a block (nearest neighbour)', () => {
+  const [rows, cols, k] = [3, 5, 4];
+  const r = rng(9);
+  const rgb = Uint8Array.from({ length: rows * cols * 3 }, () => Math.floor(r() * 256));
+  const big = decoded(encodePng(rgb, rows, cols, k), rows * k, cols * k);
+  for (let y = 0; y < rows * k; y++) {
+    for (let x = 0; x < cols * k; x++) {
+      const src = (Math.floor(y / k) * cols + Math.floor(x / k)) * 3;
+      assert.equal([...big.subarray((y * cols * k + x) * 3, (y * cols * k + x) * 3 + 3)], [...rgb.subarray(src, src + 3)]);
+    }
+  }
+  const s = decodePngRef(scoreMapPng(Float32Array.from({ length: 6 }, (_, i) => i), 2, 3, { scale: 2 }));
+  assert.equal([s.height, s.width], [4, 6]);
+  throwsLike(() => encodePng(rgb, rows, cols, 0), DataError, /png: scale: expected an integer in 1\.\.64, got 0/);
+});
+
 test('colour tables agree with matplotlib\'s published entries (between our anchors too)', () => {
   // Entries of matplotlib's _cm_listed.py that are not anchors of colormap.ts.
   const published: [ColormapName, number, number[]][] = [
