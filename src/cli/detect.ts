@@ -2,68 +2,98 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGpu, describeGpu, type Gpu } from '../index.ts';
-import type { Cube } from '../data/cube.ts';
-import { globalRx } from '../models/rx.ts';
-import { localRx, LRX_DEFAULTS } from '../models/lrx.ts';
+import type { Cube, LabelMap } from '../data/cube.ts';
+import { LRX_DEFAULTS } from '../models/lrx.ts';
+import { BS3_PRESETS } from '../models/bs3train.ts';
 import { choice, interruptible, intOption, sceneStem, UsageError, writeAtomic, type Command } from './common.ts';
 import { loadScene, SCENE_FORMATS } from './scene.ts';
 import { scoreResult, writeOutputs } from './outputs.ts';
+import { DEFAULT_MODEL, MODELS, runDetector, type DetectorOptions, type Model } from './detectors.ts';
 
-const MODELS = ['rx', 'lrx'] as const;
-type Model = (typeof MODELS)[number];
-
-const usage = `usage: hsi detect <file> [--model rx|lrx] [--data VAR] [--map VAR]
+const usage = `usage: hsi detect <file> [--model bs3lnet|rx|lrx] [--blindspot mask|conv] [--preset fast|paper]
+                  [--epochs N] [--seed S] [--data VAR] [--map VAR]
                   [--non-finite error|zero|band-mean] [--out DIR] [--json]
 
 Scores every pixel of a scene for anomalies and writes to --out (default
 ./hsi-out/<scene>-<model>/): scores.npy and scores.mat, scores.png (heat map, ground-truth
 contour when the file has a map), scene.png (false colour), roc.csv and the AUCs when a map
-exists, and summary.json. With --json the last line of stdout is the summary.
-  rx    global Reed–Xiaoli (scene mean and covariance, pseudo-inverse)
-  lrx   local dual-window RX (outer ${LRX_DEFAULTS.outer}, inner ${LRX_DEFAULTS.inner}, on ${LRX_DEFAULTS.dims} principal components)
-Formats: ${SCENE_FORMATS}.`;
+exists, and summary.json (written last). With --json the last line of stdout is the summary.
+  bs3lnet  BS3LNet (Gao et al., TGRS 2023) trained on the scene itself (default)
+           --blindspot mask: the paper code's Noise2Void input masking (default)
+           --blindspot conv: a true blind-spot network (centre-masked conv, dilated layers)
+           --preset fast: ${BS3_PRESETS.fast.epochs} whole-image steps, fresh masks (default)
+           --preset paper: the paper's 19×19 patches, ${BS3_PRESETS.paper.epochs} epochs (hours on a CPU adapter)
+           --epochs N overrides the preset's; --seed S (default 1) makes runs repeatable
+  rx       global Reed–Xiaoli (scene mean and covariance, pseudo-inverse)
+  lrx      local dual-window RX (outer ${LRX_DEFAULTS.outer}, inner ${LRX_DEFAULTS.inner}, on ${LRX_DEFAULTS.dims} principal components)
+Ctrl-C stops training after the current step and writes nothing. Formats: ${SCENE_FORMATS}.`;
 
-async function runModel(gpu: Gpu, model: Model, cube: Cube): Promise<{ scores: Float32Array; settings: Record<string, unknown> }> {
-  if (model === 'rx') return { scores: await globalRx(gpu, cube), settings: { inverse: 'pseudo-inverse (float64 eigendecomposition)' } };
-  return { scores: await localRx(gpu, cube), settings: { ...LRX_DEFAULTS } };
+export interface DetectJob extends DetectorOptions {
+  scene: string;
+  file: string | null;
+  cube: Cube;
+  map?: LabelMap;
+  model: Model;
+  out: string;
+  json?: boolean;
+  /** Seconds spent loading the scene. */
+  loadSeconds: number;
+}
+
+/** Runs one detection and writes its outputs; returns the exit code (130 when stopped). */
+export async function detectScene(gpu: Gpu, job: DetectJob): Promise<number> {
+  const t0 = performance.now();
+  const r = await runDetector(gpu, job.model, job.cube, job);
+  if (r.aborted) {
+    console.error(`hsi detect: stopped at step ${r.aborted.step} of ${r.aborted.steps}; nothing written to ${job.out}`);
+    return 130;
+  }
+  const tModel = performance.now();
+  const { cube, map } = job;
+  const scores = r.scores;
+  const files = await writeOutputs(job.out, { cube, map, scores });
+  const auc = scoreResult({ cube, map, scores });
+  const summary = {
+    scene: job.scene, file: job.file, rows: cube.rows, cols: cube.cols, bands: cube.bands, model: job.model, settings: r.settings, seed: job.seed, auc,
+    seconds: { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: (tModel - t0) / 1e3, total: job.loadSeconds + (performance.now() - t0) / 1e3 },
+    adapter: describeGpu(gpu).adapter, out: job.out, files: { ...files, summary: 'summary.json' },
+  };
+  await writeAtomic(path.join(job.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  if (!job.json) report(summary.scene, job.model, auc, summary.seconds.model, job.out);
+  else console.log(JSON.stringify(summary));
+  return 0;
 }
 
 export const detect: Command = {
-  summary: 'score a scene for anomalies (RX, local RX)',
+  summary: 'score a scene for anomalies (BS3LNet, RX, local RX)',
   usage,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv, allowPositionals: true,
       options: {
-        model: { type: 'string' }, data: { type: 'string' }, map: { type: 'string' }, 'non-finite': { type: 'string' },
+        model: { type: 'string' }, blindspot: { type: 'string' }, preset: { type: 'string' }, epochs: { type: 'string' },
+        data: { type: 'string' }, map: { type: 'string' }, 'non-finite': { type: 'string' },
         out: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' },
       },
     });
     if (positionals.length !== 1) throw new UsageError(`file: expected one scene file, got ${positionals.length}`);
     const file = positionals[0];
-    const model = choice('model', values.model, MODELS, 'rx');
+    const model = choice('model', values.model, MODELS, DEFAULT_MODEL);
+    const opts: DetectorOptions = {
+      blindspot: choice('blindspot', values.blindspot, ['mask', 'conv'] as const, 'mask'),
+      preset: choice('preset', values.preset, ['fast', 'paper'] as const, 'fast'),
+      epochs: values.epochs === undefined ? undefined : intOption('epochs', values.epochs, 1, 1, 1e6),
+      seed: intOption('seed', values.seed, 1, 0, 2 ** 31 - 1),
+    };
     const nonFinite = choice('non-finite', values['non-finite'], ['error', 'zero', 'band-mean'] as const, 'error');
-    const seed = intOption('seed', values.seed, 1, 0, 2 ** 31 - 1);
     const out = values.out ?? path.join('hsi-out', `${sceneStem(file)}-${model}`);
     const t0 = performance.now();
     const { cube, map } = await loadScene(file, { data: values.data, map: values.map, nonFinite });
-    const tLoad = performance.now();
+    const loadSeconds = (performance.now() - t0) / 1e3;
     const stop = interruptible();
     const gpu = await createGpu();
     try {
-      const { scores, settings } = await runModel(gpu, model, cube);
-      const tModel = performance.now();
-      const files = await writeOutputs(out, { cube, map, scores });
-      const auc = scoreResult({ cube, map, scores });
-      const summary = {
-        scene: sceneStem(file), file, rows: cube.rows, cols: cube.cols, bands: cube.bands, model, settings, seed, auc,
-        seconds: { load: (tLoad - t0) / 1e3, model: (tModel - tLoad) / 1e3, total: (performance.now() - t0) / 1e3 },
-        adapter: describeGpu(gpu).adapter, out, files: { ...files, summary: 'summary.json' },
-      };
-      await writeAtomic(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-      if (!values.json) report(summary.scene, model, auc, summary.seconds.model, out);
-      else console.log(JSON.stringify(summary));
-      return 0;
+      return await detectScene(gpu, { ...opts, signal: stop.signal, scene: sceneStem(file), file, cube, map, model, out, json: values.json, loadSeconds });
     } finally {
       stop.release();
       gpu.destroy();

@@ -1,10 +1,11 @@
 /** `hsi info`, `hsi selfcheck` and `hsi demo`: the adapter, a kernel check, a first detection. */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGpu, describeGpu, selfCheck, type Gpu, type GpuDescription } from '../index.ts';
 import { synthScene } from '../data/synth.ts';
-import { globalRx } from '../models/rx.ts';
-import { detectionScores } from '../metrics/roc.ts';
-import type { Command } from './common.ts';
+import { interruptible, type Command } from './common.ts';
+import { detectScene } from './detect.ts';
+import { DEFAULT_MODEL } from './detectors.ts';
 
 function printInfo(d: GpuDescription): void {
   const a = d.adapter;
@@ -58,18 +59,24 @@ export const selfcheck: Command = {
 };
 
 export const demo: Command = {
-  summary: 'adapter, self-check, and global RX on the built-in synthetic scene',
-  usage: 'usage: hsi demo',
+  summary: 'adapter, self-check, and the default detector on the built-in synthetic scene',
+  usage: `usage: hsi demo [--out DIR]
+
+Prints the adapter, runs the self-check, then \`hsi detect\` with the default model (${DEFAULT_MODEL},
+fast preset, seed 1) on the built-in synthetic scene (hsi synth's defaults) and prints its AUCs.
+Outputs go to --out (default ./hsi-out/synthetic-${DEFAULT_MODEL}/).`,
   run: (argv) => withGpu(async (gpu) => {
-    parseArgs({ args: argv, options: {} });
+    const { values } = parseArgs({ args: argv, options: { out: { type: 'string' } } });
     printInfo(describeGpu(gpu));
     if (!(await runSelfCheck(gpu))) return 1;
-    const scene = synthScene();
-    const t0 = performance.now();
-    const scores = await globalRx(gpu, scene.cube);
-    const d = detectionScores(scores, scene.map.data);
-    const { rows, cols, bands } = scene.cube;
-    console.log(`synthetic ${rows}×${cols}×${bands} scene (seed 1), global RX: AUC(D,F) ${d.aucDF.toFixed(4)} in ${((performance.now() - t0) / 1e3).toFixed(2)} s`);
-    return 0;
+    const { cube, map } = synthScene();
+    console.log(`synthetic ${cube.rows}×${cube.cols}×${cube.bands} scene (seed 1), ${DEFAULT_MODEL}:`);
+    const stop = interruptible();
+    try {
+      const out = values.out ?? path.join('hsi-out', `synthetic-${DEFAULT_MODEL}`);
+      return await detectScene(gpu, { scene: 'synthetic', file: null, cube, map, model: DEFAULT_MODEL, out, loadSeconds: 0, seed: 1, blindspot: 'mask', preset: 'fast', signal: stop.signal });
+    } finally {
+      stop.release();
+    }
   }),
 };

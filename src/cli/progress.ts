@@ -26,6 +26,8 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
   /** Seconds between plain lines when not on a terminal. */
   every?: number;
+  /** When the work began (performance.now()), if before this call; rates and ETAs count from it. */
+  start?: number;
 }
 
 const fmtTime = (s: number): string => {
@@ -38,7 +40,7 @@ const fmtLoss = (loss?: number): string => (loss === undefined ? '–' : loss.to
 /** A bar on a TTY, throttled plain lines otherwise. */
 export function progress(opts: ProgressOptions): Progress {
   const stream = opts.stream ?? process.stderr;
-  const t0 = performance.now();
+  const t0 = opts.start ?? performance.now();
   const rate = (done: number): number => done / Math.max(1e-9, (performance.now() - t0) / 1000);
   return stream.isTTY ? barProgress(opts, stream, rate) : lineProgress(opts, stream, t0, rate);
 }

@@ -1,5 +1,5 @@
-// Node only: `hsi synth`, `hsi inspect` and `hsi detect` run as a user would, on a small scene.
-import { execFile } from 'node:child_process';
+// Node only: `hsi synth`, `hsi inspect` and `hsi detect` (RX, LRX, BS3LNet) run as a user would, on a small scene.
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,10 +64,43 @@ test('hsi detect --model lrx prints the AUCs', async () => {
   assert.match(stdout, /^tiny lrx: AUC\(D,F\) 0\.\d{4}, AUC\(D,τ\) .* SNPR .* dB \(\d+\.\d\d s\); outputs in /);
 });
 
+test('hsi detect --model bs3lnet: trains with progress lines, same seed gives the same scores', async () => {
+  const outs = [path.join(dir, 'bs3a'), path.join(dir, 'bs3b')];
+  const runs = [];
+  for (const out of outs) runs.push(await run('node', [cli, 'detect', scene, '--model', 'bs3lnet', '--epochs', '3', '--seed', '7', '--out', out, '--json']));
+  const s = JSON.parse(runs[0].stdout.trim().split('\n').at(-1)!);
+  assert.is(s.model, 'bs3lnet');
+  assert.is(s.seed, 7);
+  assert.equal([s.settings.preset, s.settings.blindspot, s.settings.epochs, s.settings.steps], ['fast', 'mask', 3, 3]);
+  assert.ok(s.seconds.train > 0 && Number.isFinite(s.settings.finalLoss));
+  assert.match(runs[0].stderr, /step 1\/3 loss \d/);
+  const [a, b] = outs.map((o) => readFileSync(path.join(o, 'scores.npy')));
+  assert.ok(Buffer.compare(a, b) === 0, 'same seed, same scores');
+});
+
+test('hsi detect: Ctrl-C during training exits 130 and writes nothing', async () => {
+  const out = path.join(dir, 'stopped');
+  const child = spawn('node', [cli, 'detect', scene, '--epochs', '100000', '--out', out]);
+  let stderr = '';
+  const code = await new Promise<number | null>((resolve) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+      // One Ctrl-C: a second one quits at once (exit 130 without the clean stop).
+      if (!child.killed && /step 1\//.test(stderr)) child.kill('SIGINT');
+    });
+    child.on('close', resolve);
+  });
+  assert.is(code, 130);
+  assert.ok(/stopped at step \d+ of 100000; nothing written/.test(stderr), stderr);
+  assert.not.ok(existsSync(path.join(out, 'summary.json')));
+});
+
 test('bad command lines exit 2 with usage; bad files exit 1 naming the problem', async () => {
   let r = await fails(['detect', scene, '--model', 'nope']);
   assert.is(r.code, 2);
-  assert.match(r.stderr, /--model: expected one of rx, lrx, got nope/);
+  assert.match(r.stderr, /--model: expected one of bs3lnet, rx, lrx, got nope/);
+  r = await fails(['detect', scene, '--blindspot', 'centre']);
+  assert.match(r.stderr, /--blindspot: expected one of mask, conv, got centre/);
   r = await fails(['detect']);
   assert.is(r.code, 2);
   r = await fails(['detect', path.join(dir, 'missing.mat')]);

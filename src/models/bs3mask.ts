@@ -1,0 +1,139 @@
+/**
+ * BS3LNet's training inputs: Noise2Void blind-spot masking (METHODS.md §2.1) for the two
+ * presets, and the fast preset's data scaling.
+ * - paper: 19×19 patches per pixel and their static masks come from src/data (patch.ts,
+ *   n2v.ts: 37 masked positions, the centre first, offsets in the 5×5 window without (0, 0),
+ *   periodic wrap inside the patch); `paperBatch` uploads one batch of them.
+ * - fast (whole image): `imageMask` draws a fresh mask each step on the host (a few kilobytes)
+ *   and the GPU applies it with one indexSelect: a masked pixel takes the whole spectrum of a
+ *   pixel at a uniform offset in the window without (0, 0), reflected at the image border (the
+ *   whole-image counterpart of the code's reflect-padded patches; the wrap inside a 19×19 patch
+ *   has no meaning for a whole image).
+ */
+import type { Gpu } from '../gpu/index.ts';
+import { tensor } from '../ops/fill.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { Cube } from '../data/cube.ts';
+import { extractPatches } from '../data/patch.ts';
+import { n2vMask } from '../data/n2v.ts';
+
+/** Host-side draws (masks, shuffles) use the data layer's seeded mulberry32. */
+export { synthRng as hostRng } from '../data/synth.ts';
+
+/** Reflection without edge duplication (numpy 'reflect') of index i into [0, n). */
+export function reflectIndex(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  let j = ((i % period) + period) % period;
+  if (j >= n) j = period - j;
+  return j;
+}
+
+/**
+ * A pixel at a uniform offset in the window without (0, 0), reflected at the border; offsets
+ * whose reflection lands back on p itself (p one pixel from the edge, offset 2 outwards) are
+ * drawn again, since the copy would show the network the very pixel it must predict.
+ */
+function neighbour(p: number, rows: number, cols: number, half: number, rand: () => number): number {
+  const [r, c] = [Math.floor(p / cols), p % cols];
+  for (let tries = 0; tries < 64; tries++) {
+    const dy = Math.floor(rand() * (2 * half + 1)) - half;
+    const dx = Math.floor(rand() * (2 * half + 1)) - half;
+    const q = reflectIndex(r + dy, rows) * cols + reflectIndex(c + dx, cols);
+    if (q !== p) return q;
+  }
+  return p;
+}
+
+/** One whole-image mask: source pixel of every pixel, and the loss weight (1 − mask). */
+export interface ImageMask {
+  /** Row-major source pixel per pixel (itself when unmasked). */
+  source: Int32Array;
+  /** 1 at masked pixels, 0 elsewhere (the code's 1 − mask). */
+  weight: Float32Array;
+  /** Distinct masked pixels. */
+  masked: number;
+}
+
+/**
+ * Masks round(fraction·H·W) pixel draws (with replacement, as the code) of an H×W image; each
+ * masked pixel copies the spectrum at a uniform offset of the `window`×`window` neighbourhood
+ * without (0, 0), reflected at the border (never p itself). Sources are original pixels (read from
+ * the unmasked image).
+ */
+export function imageMask(rows: number, cols: number, fraction: number, window: number, rand: () => number): ImageMask {
+  const n = rows * cols;
+  const source = Int32Array.from({ length: n }, (_, i) => i);
+  const weight = new Float32Array(n);
+  const half = Math.floor(window / 2);
+  const draws = Math.max(1, Math.round(fraction * n));
+  let masked = 0;
+  for (let k = 0; k < draws; k++) {
+    const p = Math.min(n - 1, Math.floor(rand() * n));
+    const q = neighbour(p, rows, cols, half, rand);
+    if (q === p) continue;
+    if (weight[p] === 0) masked++;
+    weight[p] = 1;
+    source[p] = q;
+  }
+  return { source, weight, masked };
+}
+
+/** How the fast preset scales the data before training and scoring. */
+export type Scaling = 'none' | 'minmax' | 'band';
+
+/**
+ * A scaled copy of the cube: 'minmax' maps the global range to [0, 1]; 'band' standardises each
+ * band (zero mean, unit variance, float64 sums). 'none' returns the cube itself.
+ */
+export function scaleCube(cube: Cube, scaling: Scaling): Cube {
+  if (scaling === 'none') return cube;
+  const { rows, cols, bands } = cube;
+  const plane = rows * cols;
+  const data = new Float32Array(cube.data.length);
+  if (scaling === 'minmax') {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of cube.data) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const s = hi > lo ? 1 / (hi - lo) : 1;
+    for (let i = 0; i < data.length; i++) data[i] = (cube.data[i] - lo) * s;
+    return { ...cube, data };
+  }
+  for (let b = 0; b < bands; b++) {
+    const band = cube.data.subarray(b * plane, (b + 1) * plane);
+    let m = 0;
+    for (const v of band) m += v;
+    m /= plane;
+    let q = 0;
+    for (const v of band) q += (v - m) * (v - m);
+    const s = q > 0 ? 1 / Math.sqrt(q / plane) : 1;
+    for (let i = 0; i < plane; i++) data[b * plane + i] = (band[i] - m) * s;
+  }
+  return { ...cube, data };
+}
+
+/** One batch of the paper preset on the GPU: input (masked), label, loss weight 1 − mask. */
+export interface PatchBatch {
+  input: Tensor;
+  label: Tensor;
+  weight: Tensor | null;
+}
+
+/**
+ * Patches of `size` centred on `centres`, reflected at the borders, and their static N2V masks
+ * keyed by (seed, centre), so every epoch sees the same mask for a pixel. `masked` false (the
+ * blind-spot conv network) uploads the plain patches and no weight.
+ */
+export async function paperBatch(gpu: Gpu, cube: Cube, centres: Int32Array, o: { size: number; ratio: number; window: number; seed: number; masked: boolean }): Promise<PatchBatch> {
+  const patches = await extractPatches(cube, o.size, centres);
+  const shape = [patches.count, cube.bands, o.size, o.size];
+  const label = tensor(gpu, patches.data, shape);
+  if (!o.masked) return { input: label, label, weight: null };
+  const b = await n2vMask(patches, { ratio: o.ratio, window: o.window, seed: o.seed, ids: centres });
+  const inv = new Float32Array(b.mask.length);
+  for (let i = 0; i < inv.length; i++) inv[i] = 1 - b.mask[i];
+  return { input: tensor(gpu, b.input, shape), label, weight: tensor(gpu, inv, shape) };
+}

@@ -1,0 +1,128 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { GpuUsageError, liveGraphNodes, tensor } from '../../src/index.ts';
+import { synthScene } from '../../src/data/synth.ts';
+import { rocAuc } from '../../src/metrics/roc.ts';
+import { Bs3lnet, bs3lnetScores } from '../../src/models/bs3lnet.ts';
+import { hostRng, imageMask, paperBatch, reflectIndex, scaleCube } from '../../src/models/bs3mask.ts';
+import { bs3Settings, trainBs3lnet } from '../../src/models/bs3train.ts';
+import { testGpu, throwsLike, uniform } from '../harness/gpu.ts';
+import { assertBlindSpot } from '../harness/blindspot.ts';
+
+const test = suite('models/bs3lnet');
+
+test('network: parameter count 1153·B + 185,024 (METHODS.md §2.8), init N(0, 0.02²) / BN N(1, 0.02²)', async () => {
+  const gpu = await testGpu();
+  const net = new Bs3lnet(gpu, { bands: 20, seed: 3 });
+  const count = net.parameters().reduce((s, p) => s + p.size, 0);
+  assert.is(count, 1153 * 20 + 185024);
+  const w = Float32Array.from(await net.resblocks[0].conv1.weight.data());
+  const m = w.reduce((s, v) => s + v, 0) / w.length;
+  const sd = Math.sqrt(w.reduce((s, v) => s + (v - m) ** 2, 0) / w.length);
+  assert.ok(Math.abs(m) < 0.002 && Math.abs(sd - 0.02) < 0.002, `conv weights mean ${m}, sd ${sd}`);
+  assert.equal(Array.from(await net.encoder.bias!.data()).every((v) => v === 0), true);
+  const g = await net.decoderBn.weight!.data();
+  assert.ok(g.every((v) => Math.abs(v - 1) < 0.1) && g.some((v) => v !== 1), 'BN weights near 1, not all 1');
+  assert.equal(net.radius, 7);
+  net.dispose();
+  throwsLike(() => new Bs3lnet(gpu, { bands: 0 }), GpuUsageError, /Bs3lnet: bands: expected a positive integer, got 0/);
+});
+
+test("blindspot 'conv': d out(p)/d x(p) is exactly 0 in eval mode (interior, border, corner), neighbours are not", async () => {
+  const gpu = await testGpu();
+  const [c, h, w] = [3, 13, 12];
+  const net = new Bs3lnet(gpu, { bands: c, hidden: 8, blindspot: 'conv', seed: 5 }).eval();
+  const x = tensor(gpu, uniform(c * h * w, 7), [1, c, h, w]);
+  x.requiresGrad = true;
+  await assertBlindSpot(gpu, net, x, [[6, 5], [0, 4], [12, 11], [1, 0]], [[-1, 0], [1, 0], [0, -1], [0, 1], [1, 1]]);
+  assert.is(liveGraphNodes(), 0);
+  x.dispose();
+  net.dispose();
+});
+
+test('whole-image N2V mask: offsets in the 5×5 window without (0, 0), reflected at borders, fraction as asked', () => {
+  const [rows, cols] = [9, 7];
+  assert.equal([-2, -1, 0, 6, 7, 8].map((i) => reflectIndex(i, 7)), [2, 1, 0, 6, 5, 4]);
+  let masked = 0;
+  for (let s = 0; s < 50; s++) {
+    const m = imageMask(rows, cols, 0.1, 5, hostRng(s));
+    masked += m.masked;
+    for (let p = 0; p < rows * cols; p++) {
+      if (m.weight[p] === 0) {
+        assert.is(m.source[p], p);
+        continue;
+      }
+      const [r, c, sr, sc] = [Math.floor(p / cols), p % cols, Math.floor(m.source[p] / cols), m.source[p] % cols];
+      assert.ok(m.source[p] !== p, 'a masked pixel takes another pixel');
+      // Unreflected offsets lie in the window; reflection only changes out-of-range ones.
+      const ok = [-2, -1, 0, 1, 2].some((dy) => [-2, -1, 0, 1, 2].some((dx) =>
+        (dy !== 0 || dx !== 0) && reflectIndex(r + dy, rows) === sr && reflectIndex(c + dx, cols) === sc));
+      assert.ok(ok, `source (${sr}, ${sc}) of (${r}, ${c}) is a window neighbour`);
+    }
+  }
+  // round(0.1·63) = 6 draws with replacement: 5.77 distinct on average.
+  assert.ok(masked / 50 > 5.3 && masked / 50 <= 6, `mean masked ${masked / 50}`);
+});
+
+test('paper batch: static masks with the centre masked, ≤ 37 positions, weight = 1 − mask in every band', async () => {
+  const gpu = await testGpu();
+  const { cube } = synthScene({ rows: 24, cols: 20, bands: 4, anomalies: 2, seed: 2 });
+  const opts = { size: 19, ratio: 0.9, window: 5, seed: 1, masked: true };
+  const a = await paperBatch(gpu, cube, Int32Array.from([0, 5, 479]), opts);
+  const b = await paperBatch(gpu, cube, Int32Array.from([479]), opts);
+  const w = Float32Array.from(await a.weight!.data());
+  const plane = 361;
+  for (let n = 0; n < 3; n++) {
+    const first = w.subarray(n * 4 * plane, n * 4 * plane + plane);
+    const count = first.reduce((s, v) => s + v, 0);
+    assert.ok(count >= 1 && count <= 37, `patch ${n}: ${count} masked`);
+    assert.is(first[9 * 19 + 9], 1, 'centre masked');
+    for (let ch = 1; ch < 4; ch++) assert.equal(Array.from(w.subarray((n * 4 + ch) * plane, (n * 4 + ch + 1) * plane)), Array.from(first));
+  }
+  assert.equal(Array.from(await b.weight!.data()), Array.from(w.subarray(2 * 4 * plane)), 'same mask for pixel 479 in any batch');
+  for (const t of [a.input, a.label, a.weight!, b.input, b.label, b.weight!]) t.dispose();
+});
+
+test('fast preset: a short training lowers the loss and separates the implanted anomalies; deterministic by seed', async () => {
+  const gpu = await testGpu();
+  const { cube, map } = synthScene({ rows: 32, cols: 32, bands: 20, anomalies: 6, seed: 3 });
+  const run = () => trainBs3lnet(gpu, cube, { epochs: 40, seed: 7 });
+  const r = await run();
+  const first = r.losses.slice(0, 5).reduce((s, v) => s + v, 0) / 5;
+  const last = r.losses.slice(-5).reduce((s, v) => s + v, 0) / 5;
+  assert.ok(last < 0.5 * first, `loss ${first} → ${last}`);
+  const scores = await bs3lnetScores(gpu, r.model, r.input);
+  const auc = rocAuc(scores, map.data);
+  console.log(`\n  bs3lnet fast preset, 32×32×20 synthetic, 40 steps: loss ${first.toFixed(4)} → ${last.toFixed(4)}, AUC ${auc.toFixed(4)}`);
+  assert.ok(auc > 0.9, `AUC ${auc}`);
+  const again = await run();
+  assert.equal(again.losses, r.losses);
+  assert.equal(Array.from(await bs3lnetScores(gpu, again.model, again.input)), Array.from(scores));
+  // Row tiles with a halo give the whole-image scores.
+  const tiled = await bs3lnetScores(gpu, r.model, r.input, { maxBytes: 60000 });
+  assert.equal(Array.from(tiled), Array.from(scores));
+  for (const m of [r.model, again.model]) m.dispose();
+});
+
+test("non-square scene: paper preset (2 steps) and blindspot 'conv' train and score; abort stops between steps", async () => {
+  const gpu = await testGpu();
+  const { cube } = synthScene({ rows: 20, cols: 13, bands: 6, anomalies: 2, seed: 4 });
+  const paper = await trainBs3lnet(gpu, cube, { preset: 'paper', steps: 2 });
+  assert.is(paper.losses.length, 2);
+  assert.equal(paper.settings.lr, 1e-4);
+  assert.equal(paper.settings.betas, [0.5, 0.999]);
+  assert.is(paper.input, cube, 'paper preset: raw data');
+  const s = await bs3lnetScores(gpu, paper.model, paper.input);
+  assert.is(s.length, 20 * 13);
+  assert.ok(s.every((v) => Number.isFinite(v) && v >= 0));
+  const ctl = new AbortController();
+  const conv = await trainBs3lnet(gpu, cube, { blindspot: 'conv', epochs: 10, signal: ctl.signal, onProgress: (p) => p.step === 3 && ctl.abort() });
+  assert.is(conv.losses.length, 3);
+  assert.ok(conv.aborted);
+  assert.is((await bs3lnetScores(gpu, conv.model, conv.input)).length, 20 * 13);
+  for (const m of [paper.model, conv.model]) m.dispose();
+  assert.is(scaleCube(cube, 'band').data.length, cube.data.length);
+  throwsLike(() => bs3Settings({ epochs: 0 }), GpuUsageError, /trainBs3lnet: epochs: expected a positive integer, got 0/);
+});
+
+test.run();
