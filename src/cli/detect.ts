@@ -19,8 +19,10 @@ Scores every pixel of a scene for anomalies and writes to --out (default
 contour when the file has a map), scene.png (false colour), roc.csv and the AUCs when a map
 exists, and summary.json (written last). With --json the last line of stdout is the summary.
   bs3lnet  BS3LNet (Gao et al., TGRS 2023) trained on the scene itself (default)
-           --blindspot mask: the paper code's Noise2Void input masking (default)
-           --blindspot conv: a true blind-spot network (centre-masked conv, dilated layers)
+           --blindspot conv: a true blind-spot network (centre-masked conv, dilated layers) on
+             2×2 pixel-shuffled sub-images with the fast preset (default)
+           --blindspot mask: the paper code's network with Noise2Void input masking (default
+             with --preset paper)
            --preset fast: ${BS3_PRESETS.fast.epochs} whole-image steps, fresh masks (default)
            --preset paper: the paper's 19×19 patches, ${BS3_PRESETS.paper.epochs} epochs (hours on a CPU adapter)
            --epochs N overrides the preset's; --seed S (default 1) makes runs repeatable
@@ -80,7 +82,7 @@ export const detect: Command = {
     const file = positionals[0];
     const model = choice('model', values.model, MODELS, DEFAULT_MODEL);
     const opts: DetectorOptions = {
-      blindspot: choice('blindspot', values.blindspot, ['mask', 'conv'] as const, 'mask'),
+      blindspot: values.blindspot === undefined ? undefined : choice('blindspot', values.blindspot, ['mask', 'conv'] as const, 'conv'),
       preset: choice('preset', values.preset, ['fast', 'paper'] as const, 'fast'),
       epochs: values.epochs === undefined ? undefined : intOption('epochs', values.epochs, 1, 1, 1e6),
       seed: intOption('seed', values.seed, 1, 0, 2 ** 31 - 1),

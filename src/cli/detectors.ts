@@ -18,7 +18,8 @@ export const DEFAULT_MODEL: Model = 'bs3lnet';
 
 export interface DetectorOptions {
   seed: number;
-  blindspot: BlindSpot;
+  /** Default: the preset's ('conv' for fast, 'mask' for paper). */
+  blindspot?: BlindSpot;
   preset: Preset;
   /** Overrides the preset's epochs. */
   epochs?: number;

@@ -74,7 +74,7 @@ Outputs go to --out (default ./hsi-out/synthetic-${DEFAULT_MODEL}/).`,
     const stop = interruptible();
     try {
       const out = values.out ?? path.join('hsi-out', `synthetic-${DEFAULT_MODEL}`);
-      return await detectScene(gpu, { scene: 'synthetic', file: null, cube, map, model: DEFAULT_MODEL, out, loadSeconds: 0, seed: 1, blindspot: 'mask', preset: 'fast', signal: stop.signal });
+      return await detectScene(gpu, { scene: 'synthetic', file: null, cube, map, model: DEFAULT_MODEL, out, loadSeconds: 0, seed: 1, preset: 'fast', signal: stop.signal });
     } finally {
       stop.release();
     }

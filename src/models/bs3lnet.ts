@@ -45,6 +45,7 @@ import { BatchNorm2d } from '../nn/norm.ts';
 import { constant_, normal_ } from '../nn/init.ts';
 import { Module } from '../nn/module.ts';
 import type { Cube } from '../data/cube.ts';
+import { pdMerge, pdPart, pdSplit } from './pd.ts';
 
 export type BlindSpot = 'mask' | 'conv';
 
@@ -59,6 +60,8 @@ export interface Bs3lnetConfig {
   blindspot?: BlindSpot;
   /** Seed of the initial weights. */
   seed?: number;
+  /** Pixel-shuffle down-sampling factor the network works at (pd.ts; 1: none). */
+  pd?: number;
 }
 
 /** ResBlock (layer.py): x + BN(conv(ReLU(BN(conv(x))))), no activation after the add. */
@@ -91,18 +94,21 @@ export class Bs3lnet extends Module {
   readonly head: Conv2d;
   readonly bands: number;
   readonly blindspot: BlindSpot;
-  /** Pixels an output reaches in each direction (7 for 'mask', 13 for 'conv'). */
+  /** Pixels an output reaches in each direction (7 for 'mask', 13 for 'conv'), in sub-image pixels. */
   readonly radius: number;
+  /** Pixel-shuffle down-sampling factor: training and scoring see the f² sub-images (pd.ts). */
+  readonly pd: number;
 
   constructor(gpu: Gpu, config: Bs3lnetConfig) {
     super();
-    const { bands, hidden = 64, blocks = 2, blindspot = 'mask', seed = 1 } = config;
+    const { bands, hidden = 64, blocks = 2, blindspot = 'mask', seed = 1, pd = 1 } = config;
     if (blindspot !== 'mask' && blindspot !== 'conv') throw new GpuUsageError('Bs3lnet', `blindspot: expected 'mask' or 'conv', got ${String(blindspot)}`);
-    for (const [name, v] of [['bands', bands], ['hidden', hidden], ['blocks', blocks + 1]] as const) {
+    for (const [name, v] of [['bands', bands], ['hidden', hidden], ['blocks', blocks + 1], ['pd', pd]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new GpuUsageError('Bs3lnet', `${name}: expected a positive integer, got ${v}`);
     }
     this.bands = bands;
     this.blindspot = blindspot;
+    this.pd = pd;
     const gen = new Generator(seed);
     const d = blindspot === 'conv' ? 2 : 1;
     const mask = blindspot === 'conv' ? centreMask(gpu, 3) : null;
@@ -150,12 +156,10 @@ function tileRows(gpu: Gpu, model: Bs3lnet, rows: number, cols: number, maxBytes
   return Math.max(1, Math.floor(limit / perRow) - 2 * model.radius);
 }
 
-/** Per-pixel ‖x − x̂‖² / B of one [1, B, h, W] tile, rows [lo, hi) of its output kept. */
-function tileScores(model: Bs3lnet, x: Tensor, lo: number, hi: number): Tensor {
-  const y = model.forward(x);
-  const d = square(sub(x, y));
-  const s = sum(slice(d, [null, null, [lo, hi]]), [0, 1]);
-  return s;
+/** Rows [lo, hi) of one [1, B, h, W] tile's output: x − x̂, or with `score` ‖x − x̂‖² per pixel. */
+function tileOut(model: Bs3lnet, x: Tensor, lo: number, hi: number, score: boolean): Tensor {
+  const d = slice(sub(x, model.forward(x)), [null, null, [lo, hi]]);
+  return score ? sum(square(d), [0, 1]) : d;
 }
 
 export interface ScoreOptions {
@@ -165,29 +169,57 @@ export interface ScoreOptions {
 
 /**
  * Anomaly scores s_p = ‖x_p − x̂_p‖² / B (raw, row-major H×W) of `cube` (already in the model's
- * input scale) through `model` in eval mode; restores the model's mode afterwards.
+ * input scale) through `model` in eval mode; restores the model's mode afterwards. A model with
+ * pixel-shuffle down-sampling scores each sub-image on its own (eval-mode BN is per pixel, so
+ * that is exact) and merges them.
  */
 export async function bs3lnetScores(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions = {}): Promise<Float32Array> {
-  const { rows, cols, bands } = cube;
-  if (bands !== model.bands) throw new GpuUsageError('bs3lnetScores', `cube bands: expected ${model.bands} (the model's), got ${bands}`);
+  const s = await throughModel(gpu, model, cube, opts, true);
+  for (let i = 0; i < s.length; i++) s[i] /= cube.bands;
+  return s;
+}
+
+/** The residual cube x − x̂ (band-sequential, like `cube`) through `model` in eval mode. */
+export async function bs3lnetResiduals(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions = {}): Promise<Cube> {
+  return { rows: cube.rows, cols: cube.cols, bands: cube.bands, data: await throughModel(gpu, model, cube, opts, false) };
+}
+
+/** Scores (H×W) or residuals (B×H×W) of `cube`, per sub-image when the model uses PD. */
+async function throughModel(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions, score: boolean): Promise<Float32Array> {
+  if (cube.bands !== model.bands) throw new GpuUsageError('bs3lnetScores', `cube bands: expected ${model.bands} (the model's), got ${cube.bands}`);
   const wasTraining = model.training;
   model.eval();
-  const out = new Float32Array(rows * cols);
-  const step = Math.min(rows, tileRows(gpu, model, rows, cols, opts.maxBytes));
   try {
-    for (let r0 = 0; r0 < rows; r0 += step) {
-      const r1 = Math.min(rows, r0 + step);
-      const a = Math.max(0, r0 - model.radius);
-      const b = Math.min(rows, r1 + model.radius);
-      const part = new Float32Array(bands * (b - a) * cols);
-      for (let c = 0; c < bands; c++) part.set(cube.data.subarray((c * rows + a) * cols, (c * rows + b) * cols), c * (b - a) * cols);
-      const s = noGrad(() => scope(() => tileScores(model, tensor(gpu, part, [1, bands, b - a, cols]), r0 - a, r1 - a)));
-      const v = await s.data();
-      s.dispose();
-      for (let i = 0; i < v.length; i++) out[r0 * cols + i] = v[i] / bands;
-    }
+    if (model.pd === 1) return await plainOut(gpu, model, cube, opts, score);
+    const pd = pdSplit(cube, model.pd);
+    const parts: Float32Array[] = [];
+    for (let k = 0; k < model.pd ** 2; k++) parts.push(await plainOut(gpu, model, pdPart(pd, k), opts, score));
+    if (score) return pdMerge(parts, pd);
+    const plane = pd.subRows * pd.subCols;
+    const out = new Float32Array(cube.bands * cube.rows * cube.cols);
+    for (let b = 0; b < cube.bands; b++) out.set(pdMerge(parts.map((p) => p.subarray(b * plane, (b + 1) * plane)), pd), b * cube.rows * cube.cols);
+    return out;
   } finally {
     model.train(wasTraining);
+  }
+}
+
+/** One image through the model (eval mode already set), in row tiles when it exceeds the buffer budget. */
+async function plainOut(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions, score: boolean): Promise<Float32Array> {
+  const { rows, cols, bands } = cube;
+  const out = new Float32Array((score ? 1 : bands) * rows * cols);
+  const step = Math.min(rows, tileRows(gpu, model, rows, cols, opts.maxBytes));
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const r1 = Math.min(rows, r0 + step);
+    const a = Math.max(0, r0 - model.radius);
+    const b = Math.min(rows, r1 + model.radius);
+    const part = new Float32Array(bands * (b - a) * cols);
+    for (let c = 0; c < bands; c++) part.set(cube.data.subarray((c * rows + a) * cols, (c * rows + b) * cols), c * (b - a) * cols);
+    const t = noGrad(() => scope(() => tileOut(model, tensor(gpu, part, [1, bands, b - a, cols]), r0 - a, r1 - a, score)));
+    const v = await t.data();
+    t.dispose();
+    const n = (r1 - r0) * cols;
+    for (let c = 0; c < (score ? 1 : bands); c++) out.set(v.subarray(c * n, (c + 1) * n), (c * rows + r0) * cols);
   }
   return out;
 }

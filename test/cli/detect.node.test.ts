@@ -71,7 +71,7 @@ test('hsi detect --model bs3lnet: trains with progress lines, same seed gives th
   const s = JSON.parse(runs[0].stdout.trim().split('\n').at(-1)!);
   assert.is(s.model, 'bs3lnet');
   assert.is(s.seed, 7);
-  assert.equal([s.settings.preset, s.settings.blindspot, s.settings.epochs, s.settings.steps], ['fast', 'mask', 3, 3]);
+  assert.equal([s.settings.preset, s.settings.blindspot, s.settings.pd, s.settings.epochs, s.settings.steps], ['fast', 'conv', 2, 3, 3]);
   assert.ok(s.seconds.train > 0 && Number.isFinite(s.settings.finalLoss));
   assert.match(runs[0].stderr, /step 1\/3 loss \d/);
   const [a, b] = outs.map((o) => readFileSync(path.join(o, 'scores.npy')));

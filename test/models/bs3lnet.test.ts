@@ -5,7 +5,7 @@ import { synthScene } from '../../src/data/synth.ts';
 import { rocAuc } from '../../src/metrics/roc.ts';
 import { Bs3lnet, bs3lnetScores } from '../../src/models/bs3lnet.ts';
 import { hostRng, imageMask, paperBatch, reflectIndex, scaleCube } from '../../src/models/bs3mask.ts';
-import { bs3Settings, trainBs3lnet } from '../../src/models/bs3train.ts';
+import { bs3Settings, cropShape, MAX_STEP_PIXELS, trainBs3lnet } from '../../src/models/bs3train.ts';
 import { testGpu, throwsLike, uniform } from '../harness/gpu.ts';
 import { assertBlindSpot } from '../harness/blindspot.ts';
 
@@ -83,10 +83,10 @@ test('paper batch: static masks with the centre masked, ≤ 37 positions, weight
   for (const t of [a.input, a.label, a.weight!, b.input, b.label, b.weight!]) t.dispose();
 });
 
-test('fast preset: a short training lowers the loss and separates the implanted anomalies; deterministic by seed', async () => {
+test("fast preset, blindspot 'mask': a short training lowers the loss and separates the implanted anomalies; deterministic by seed", async () => {
   const gpu = await testGpu();
   const { cube, map } = synthScene({ rows: 32, cols: 32, bands: 20, anomalies: 6, seed: 3 });
-  const run = () => trainBs3lnet(gpu, cube, { epochs: 40, seed: 7 });
+  const run = () => trainBs3lnet(gpu, cube, { blindspot: 'mask', epochs: 40, seed: 7 });
   const r = await run();
   const first = r.losses.slice(0, 5).reduce((s, v) => s + v, 0) / 5;
   const last = r.losses.slice(-5).reduce((s, v) => s + v, 0) / 5;
@@ -102,6 +102,19 @@ test('fast preset: a short training lowers the loss and separates the implanted 
   const tiled = await bs3lnetScores(gpu, r.model, r.input, { maxBytes: 60000 });
   assert.equal(Array.from(tiled), Array.from(scores));
   for (const m of [r.model, again.model]) m.dispose();
+});
+
+test('default fast preset (blind-spot network on 2×2 pixel-shuffled sub-images) separates the implanted anomalies', async () => {
+  const gpu = await testGpu();
+  const { cube, map } = synthScene({ rows: 32, cols: 32, bands: 20, anomalies: 6, seed: 3 });
+  const r = await trainBs3lnet(gpu, cube, { epochs: 40, seed: 7 });
+  assert.equal([r.settings.blindspot, r.settings.pd, r.model.pd], ['conv', 2, 2]);
+  const auc = rocAuc(await bs3lnetScores(gpu, r.model, r.input), map.data);
+  console.log(`\n  bs3lnet default (conv, PD 2), 32×32×20 synthetic, 40 steps: loss ${r.losses[0].toFixed(4)} → ${r.losses.at(-1)!.toFixed(4)}, AUC ${auc.toFixed(4)}`);
+  assert.ok(r.losses.at(-1)! < r.losses[0], `loss ${r.losses[0]} → ${r.losses.at(-1)}`);
+  assert.ok(auc > 0.9, `AUC ${auc}`);
+  assert.equal([bs3Settings({ preset: 'paper' }).blindspot, bs3Settings({ preset: 'paper' }).pd, bs3Settings({ blindspot: 'mask' }).pd], ['mask', 1, 1]);
+  r.model.dispose();
 });
 
 test("non-square scene: paper preset (2 steps) and blindspot 'conv' train and score; abort stops between steps", async () => {
@@ -123,6 +136,24 @@ test("non-square scene: paper preset (2 steps) and blindspot 'conv' train and sc
   for (const m of [paper.model, conv.model]) m.dispose();
   assert.is(scaleCube(cube, 'band').data.length, cube.data.length);
   throwsLike(() => bs3Settings({ epochs: 0 }), GpuUsageError, /trainBs3lnet: epochs: expected a positive integer, got 0/);
+});
+
+test('scenes over 128×128 pixels train on random crops of at most 16,384 pixels, and score whole', async () => {
+  assert.equal(cropShape(100, 100), [100, 100]);
+  assert.equal(cropShape(130, 130), [128, 128]);
+  assert.equal(cropShape(1000, 40), [409, 40]);
+  assert.equal(cropShape(30, 2000), [30, 546]);
+  for (const [r, c] of [[130, 130], [1000, 40], [30, 2000], [257, 301]]) {
+    const [h, w] = cropShape(r, c);
+    assert.ok(h <= r && w <= c && h * w <= MAX_STEP_PIXELS && h * w > 0.9 * MAX_STEP_PIXELS, `${r}×${c} → ${h}×${w}`);
+  }
+  const gpu = await testGpu();
+  const { cube } = synthScene({ rows: 140, cols: 131, bands: 4, anomalies: 4, seed: 6 });
+  const r = await trainBs3lnet(gpu, cube, { epochs: 2, seed: 2 });
+  assert.ok(r.losses.every(Number.isFinite) && r.losses.length === 2);
+  const s = await bs3lnetScores(gpu, r.model, r.input);
+  assert.is(s.length, 140 * 131);
+  r.model.dispose();
 });
 
 test.run();
