@@ -14,7 +14,7 @@ import { adaConv, adaSelect } from '../src/ops/adaconv.ts';
 import { adaSelectRef, conv2dRef, gatherConvRef } from '../test/ref/adaconv.ts';
 // tfjs-core alone has no gradient definitions; tf.grads needs them registered.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { gflops, loadPeers, RUNS, tf, tfBackend, time, values, type Timing } from './harness.ts';
+import { gflops, loadPeers, minus, RUNS, tf, tfBackend, time, values, type Timing } from './harness.ts';
 
 const [C, O, H, W, K, N] = [32, 32, 100, 100, 3, 5];
 const HW = H * W;
@@ -94,7 +94,7 @@ async function engine(gpu: Gpu): Promise<Record<string, Result>> {
   for (const t of [x, w, b]) t.grad?.dispose(), (t.grad = null);
   for (const t of [guide, x, w, b, dy]) t.dispose();
   sel.dispose();
-  const bwd = { medianMs: +(both.medianMs - fwd.medianMs).toFixed(2), minMs: +(both.minMs - fwd.minMs).toFixed(2) };
+  const bwd = minus(both, fwd);
   return { select: selT, forward: { ...fwd, gflops: gflops(FLOPS, fwd) }, 'forward+backward': { ...both, gflops: gflops(3 * FLOPS, both) }, backward: { ...bwd, gflops: gflops(2 * FLOPS, bwd) } };
 }
 

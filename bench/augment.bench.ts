@@ -1,7 +1,8 @@
 /**
  * CPU preprocessing for the patch-based methods: the WebAssembly exports against their
  * plain-TypeScript twins (test/ref/), the peer the issue asks us to beat. Each case checks the
- * wasm result against the twin first, excludes a warm-up, and reports the median.
+ * wasm result against the twin first, excludes a warm-up, and emits the uniform record
+ * (bench/harness.ts): median and spread of the wasm path (the engine) and the twin (its peer).
  * Sizes: SSCC on Indian Pines (145×145, 8 PCA components, 10,249 labelled pixels, 11×11
  * patches, batch 512); BS3LNet on a 100×100×189 AVIRIS scene (19×19 patches, batch 100).
  */
@@ -14,7 +15,7 @@ import { SSCC_DEFAULTS, ssccAugmentRef } from '../test/ref/augment.ts';
 import { n2vMaskRef } from '../test/ref/n2v.ts';
 import { extractPatchesRef } from '../test/ref/patch.ts';
 import { Rng } from '../test/ref/prng.ts';
-import { time, values } from './harness.ts';
+import { emit, QUICK, time, values } from './harness.ts';
 
 function check(op: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void {
   if (got.length !== want.length) throw new Error(`bench: ${op}: length ${got.length}, expected ${want.length}`);
@@ -39,8 +40,8 @@ function subset(n: number, k: number): Int32Array {
 async function row(name: string, bytes: number, wasm: () => Promise<unknown>, twin: () => unknown): Promise<object> {
   const w = await time(async () => void (await wasm()));
   const t = await time(async () => void twin());
-  const gbs = (ms: number) => +(bytes / ms / 1e6).toFixed(3);
-  return { case: name, wasmMs: w.medianMs, twinMs: t.medianMs, speedup: +(t.medianMs / w.medianMs).toFixed(2), wasmGBs: gbs(w.medianMs), twinGBs: gbs(t.medianMs) };
+  // The engine here is the wasm path; its peer the plain-TypeScript twin a web app would write.
+  return emit('augment', name, w, { 'plain TS twin': t }, { bytes });
 }
 
 const rows: object[] = [];
@@ -51,7 +52,7 @@ const rows: object[] = [];
   check('extractPatches 11×11', p.data.subarray(0, 512 * 968), extractPatchesRef(cube.data, 8, 145, 145, 11, centres.subarray(0, 512)), 0);
   rows.push(await row('extractPatches IndianPines 145x145x8, 10249 centres, 11x11', p.data.length * 4,
     () => extractPatches(cube, 11, centres), () => extractPatchesRef(cube.data, 8, 145, 145, 11, centres)));
-  for (const count of [512, 10249]) {
+  for (const count of QUICK ? [512] : [512, 10249]) { // quick: the training batch only
     const batch = { ...p, count, data: p.data.subarray(0, count * 968), centres: p.centres!.subarray(0, count) };
     const got = await ssccAugment(batch, { seed: 1 });
     const want = ssccAugmentRef(batch.data, count, 8, 11, 1, batch.centres, SSCC_DEFAULTS);
@@ -75,4 +76,4 @@ const rows: object[] = [];
   rows.push(await row('n2vMask 100x189x19x19 (ratio 0.9, window 5)', 2 * p.data.length * 4,
     () => n2vMask(p, { seed: 1 }), () => n2vMaskRef(p.data, 100, 189, 19, 0.9, 5, 1, centres)));
 }
-console.log(JSON.stringify({ device: `${os.cpus()[0]?.model} (${os.cpus().length} cores), Node ${process.version}`, runs: Number(process.env.BENCH_RUNS ?? 5), rows }, null, 1));
+console.error(`augment: ${rows.length} cases on ${os.cpus()[0]?.model} (${os.cpus().length} cores), Node ${process.version}`);

@@ -17,7 +17,7 @@
 import { createGpu, describeGpu, noGrad, tensor, type Gpu, type Tensor } from '../src/index.ts';
 import { centreMask, conv2d, conv2dInputGrad, conv2dWeightGrad } from '../src/ops/conv2d.ts';
 import { matmulVariant } from '../src/ops/matmul.ts';
-import { gflops, loadPeers, RUNS, tf, tfBackend, time, values, type Timing } from './harness.ts';
+import { gflops, loadPeers, QUICK, RUNS, tf, tfBackend, time, values, type Timing } from './harness.ts';
 
 const SAMPLES = 48;
 
@@ -32,13 +32,17 @@ interface Case {
   mask?: boolean;
 }
 
-const CASES: Case[] = [
+const FULL: Case[] = [
   { name: '1×162×100×100 → 64', c: 162, o: 64, hw: 100, dil: 1, pad: 1 },
   { name: '1×64×100×100 → 64', c: 64, o: 64, hw: 100, dil: 1, pad: 1 },
   { name: '1×64×100×100 → 64, dilation 2 pad 2', c: 64, o: 64, hw: 100, dil: 2, pad: 2 },
   { name: '1×205×100×100 → 32 (ABU)', c: 205, o: 32, hw: 100, dil: 1, pad: 1 },
   { name: '1×162×100×100 → 64, blind-spot (centre-masked)', c: 162, o: 64, hw: 100, dil: 1, pad: 1, mask: true },
 ];
+/** Quick mode: the 162 → 64 layer on a 48×48 scene. */
+const CASES: Case[] = QUICK
+  ? [FULL[0]].map((c) => ({ ...c, hw: 48, name: c.name.replace('100×100', '48×48') }))
+  : FULL;
 
 type Pass = 'forward' | 'dInput' | 'dWeight';
 type Result = Timing & { gflops: number };

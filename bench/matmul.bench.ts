@@ -7,11 +7,11 @@
  * Every implementation's result is checked against float64 dot products at sampled entries
  * before timing; warm-up is excluded; each iteration ends in a GPU sync (TF.js WebGPU: submit
  * per dispatch, then onSubmittedWorkDone; wasm computes synchronously inside the op).
- * BENCH_RUNS (default 5) sets the timed runs per case; medians are reported.
+ * Quick mode (--quick): 512³ and 1024³ with the default kernel only.
  */
-import { createGpu, describeGpu, tensor, type Gpu } from '../src/index.ts';
+import { createGpu, tensor, type Gpu } from '../src/index.ts';
 import { matmulVariant, matmulWith, subgroupMatmulFits, type MatmulVariant } from '../src/ops/matmul.ts';
-import { gflops, loadPeers, RUNS, tf, tfBackend, time, values, type Timing } from './harness.ts';
+import { emit, loadPeers, QUICK, selected, tf, tfBackend, time, values, type Timing } from './harness.ts';
 
 const SAMPLES = 64;
 
@@ -23,12 +23,13 @@ interface Case {
   transposeB: boolean;
 }
 
-const CASES: Case[] = [
+const ALL: Case[] = [
   { name: '512³', m: 512, k: 512, n: 512, transposeB: false },
   { name: '1024³', m: 1024, k: 1024, n: 1024, transposeB: false },
   { name: '1024³, B [N, K] read transposed', m: 1024, k: 1024, n: 1024, transposeB: true },
   { name: 'Indian Pines 21025 pixels × 200 bands · [200, 64]', m: 145 * 145, k: 200, n: 64, transposeB: false },
 ];
+const CASES = (QUICK ? ALL.slice(0, 2) : ALL).filter((c) => selected(c.name));
 
 /** Compares sampled entries of y with float64 dot products; throws naming the implementation. */
 function check(who: string, c: Case, a: Float32Array, b: Float32Array, y: ArrayLike<number>): void {
@@ -44,10 +45,9 @@ function check(who: string, c: Case, a: Float32Array, b: Float32Array, y: ArrayL
   }
 }
 
-type Result = Timing & { gflops: number };
 const flops = (c: Case): number => 2 * c.m * c.n * c.k;
 
-async function engine(gpu: Gpu, v: MatmulVariant, c: Case, a: Float32Array, b: Float32Array): Promise<Result> {
+async function engine(gpu: Gpu, v: MatmulVariant, c: Case, a: Float32Array, b: Float32Array): Promise<Timing> {
   const at = tensor(gpu, a, [c.m, c.k]);
   const bt = tensor(gpu, b, c.transposeB ? [c.n, c.k] : [c.k, c.n]);
   const y0 = matmulWith(v, at, bt, { transposeB: c.transposeB });
@@ -60,10 +60,10 @@ async function engine(gpu: Gpu, v: MatmulVariant, c: Case, a: Float32Array, b: F
   });
   at.dispose();
   bt.dispose();
-  return { ...t, gflops: gflops(flops(c), t) };
+  return t;
 }
 
-async function tfjs(backend: 'webgpu' | 'wasm', c: Case, a: Float32Array, b: Float32Array): Promise<Result> {
+async function tfjs(backend: 'webgpu' | 'wasm', c: Case, a: Float32Array, b: Float32Array): Promise<Timing> {
   const sync = await tfBackend(backend);
   const at = tf.tensor2d(a, [c.m, c.k]);
   const bt = tf.tensor2d(b, c.transposeB ? [c.n, c.k] : [c.k, c.n]);
@@ -77,22 +77,22 @@ async function tfjs(backend: 'webgpu' | 'wasm', c: Case, a: Float32Array, b: Flo
   });
   at.dispose();
   bt.dispose();
-  return { ...t, gflops: gflops(flops(c), t) };
+  return t;
 }
 
 const gpu = await createGpu();
 const peers = await loadPeers(gpu);
-const kernels: MatmulVariant[] = subgroupMatmulFits(gpu) ? ['subgroup', 'tiled'] : ['tiled'];
-const rows: Record<string, unknown>[] = [];
+const best = matmulVariant(gpu);
+// The default kernel against the peers; the other family alone (full runs), for kernel studies.
+const others: MatmulVariant[] = QUICK ? [] : (subgroupMatmulFits(gpu) ? ['subgroup', 'tiled'] : ['tiled']).filter((v) => v !== best) as MatmulVariant[];
 for (const [i, c] of CASES.entries()) {
   const a = values(c.m * c.k, 2 * i + 1);
   const b = values(c.k * c.n, 2 * i + 2);
-  const row: Record<string, unknown> = { case: c.name, gflop: +(flops(c) / 1e9).toFixed(3) };
-  for (const v of kernels) row[`hsi ${v}`] = await engine(gpu, v, c, a, b);
-  for (const p of peers) row[`tfjs ${p}`] = await tfjs(p, c, a, b);
-  rows.push(row);
-  console.error(JSON.stringify(row));
+  const hsi = await engine(gpu, best, c, a, b);
+  const peerTimes: Record<string, Timing> = {};
+  for (const p of peers) peerTimes[`tfjs ${p}`] = await tfjs(p, c, a, b);
+  emit('matmul', `${c.name} (${best})`, hsi, peerTimes, { flops: flops(c) });
+  for (const v of others) emit('matmul', `${c.name} (${v})`, await engine(gpu, v, c, a, b), {}, { flops: flops(c) });
 }
-console.log(JSON.stringify({ adapter: describeGpu(gpu).adapter, default: matmulVariant(gpu), tfjs: tf.version_core, runs: RUNS, rows }, null, 2));
 gpu.destroy();
 process.exit(0);

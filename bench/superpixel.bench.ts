@@ -18,12 +18,13 @@ import { superpixelPool, superpixelUnpool } from '../src/ops/superpixel.ts';
 import { superpixelPoolRef, superpixelUnpoolRef } from '../test/ref/superpixel.ts';
 // tfjs-core alone has no gradient definitions; tf.grads needs them registered.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { loadPeers, RUNS, tf, tfBackend, time, values, type Timing } from './harness.ts';
+import { loadPeers, minus, perCall, QUICK, RUNS, tf, tfBackend, time, values, type Timing } from './harness.ts';
 
 const [C, H, W, B] = [32, 100, 100, 10];
 const N = H * W;
 const S = (H / B) * (W / B);
-const REPS = 20;
+/** Calls per sync (quick mode: fewer, the TF.js rows dominate the run time). */
+const REPS = QUICK ? 5 : 20;
 const BYTES = (C + 1) * N * 4 + C * S * 4;
 
 const labels = Int32Array.from({ length: N }, (_, p) => Math.floor(Math.floor(p / W) / B) * (W / B) + Math.floor((p % W) / B));
@@ -52,12 +53,12 @@ function check(who: string, got: ArrayLike<number>, ref: ArrayLike<number>, chan
 
 type Result = Timing & { gbs: number };
 const perOp = (t: Timing): Result => {
-  const r = { medianMs: +(t.medianMs / REPS).toFixed(4), minMs: +(t.minMs / REPS).toFixed(4) };
+  const r = perCall(t, REPS);
   return { ...r, gbs: +(BYTES / r.medianMs / 1e6).toFixed(2) };
 };
 const diff = (a: Result, b: Result): Result => {
-  const medianMs = +(a.medianMs - b.medianMs).toFixed(4);
-  return { medianMs, minMs: +(a.minMs - b.minMs).toFixed(4), gbs: +(BYTES / medianMs / 1e6).toFixed(2) };
+  const r = minus(a, b);
+  return { ...r, gbs: +(BYTES / r.medianMs / 1e6).toFixed(2) };
 };
 
 /** REPS calls of `fn` (with a gradient of dy when given), one sync, then everything freed. */
