@@ -11,7 +11,7 @@ import { scoreResult, writeOutputs } from './outputs.ts';
 import { DEFAULT_MODEL, MODELS, runDetector, type DetectorOptions, type Model } from './detectors.ts';
 
 const usage = `usage: hsi detect <file> [--model bs3lnet|rx|lrx] [--blindspot mask|conv] [--preset fast|paper]
-                  [--epochs N] [--seed S] [--data VAR] [--map VAR]
+                  [--epochs N] [--pd F] [--seed S] [--data VAR] [--map VAR]
                   [--non-finite error|zero|band-mean] [--out DIR] [--json]
 
 Scores every pixel of a scene for anomalies and writes to --out (default
@@ -25,7 +25,8 @@ exists, and summary.json (written last). With --json the last line of stdout is 
              with --preset paper)
            --preset fast: ${BS3_PRESETS.fast.epochs} whole-image steps, fresh masks (default)
            --preset paper: the paper's 19×19 patches, ${BS3_PRESETS.paper.epochs} epochs (hours on a CPU adapter)
-           --epochs N overrides the preset's; --seed S (default 1) makes runs repeatable
+           --epochs N overrides the preset's; --pd F sets the pixel-shuffle factor (1: off);
+           --seed S (default 1) makes runs repeatable
   rx       global Reed–Xiaoli (scene mean and covariance, pseudo-inverse)
   lrx      local dual-window RX (outer ${LRX_DEFAULTS.outer}, inner ${LRX_DEFAULTS.inner}, on ${LRX_DEFAULTS.dims} principal components)
 Ctrl-C stops training after the current step and writes nothing. Formats: ${SCENE_FORMATS}.`;
@@ -73,7 +74,7 @@ export const detect: Command = {
     const { values, positionals } = parseArgs({
       args: argv, allowPositionals: true,
       options: {
-        model: { type: 'string' }, blindspot: { type: 'string' }, preset: { type: 'string' }, epochs: { type: 'string' },
+        model: { type: 'string' }, blindspot: { type: 'string' }, preset: { type: 'string' }, epochs: { type: 'string' }, pd: { type: 'string' },
         data: { type: 'string' }, map: { type: 'string' }, 'non-finite': { type: 'string' },
         out: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' },
       },
@@ -85,6 +86,7 @@ export const detect: Command = {
       blindspot: values.blindspot === undefined ? undefined : choice('blindspot', values.blindspot, ['mask', 'conv'] as const, 'conv'),
       preset: choice('preset', values.preset, ['fast', 'paper'] as const, 'fast'),
       epochs: values.epochs === undefined ? undefined : intOption('epochs', values.epochs, 1, 1, 1e6),
+      pd: values.pd === undefined ? undefined : intOption('pd', values.pd, 1, 1, 8),
       seed: intOption('seed', values.seed, 1, 0, 2 ** 31 - 1),
     };
     const nonFinite = choice('non-finite', values['non-finite'], ['error', 'zero', 'band-mean'] as const, 'error');

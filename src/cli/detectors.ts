@@ -23,6 +23,8 @@ export interface DetectorOptions {
   preset: Preset;
   /** Overrides the preset's epochs. */
   epochs?: number;
+  /** Overrides the preset's pixel-shuffle factor. */
+  pd?: number;
   signal?: AbortSignal;
   /** Draw training progress (stderr). */
   quiet?: boolean;
@@ -44,7 +46,7 @@ export async function runDetector(gpu: Gpu, model: Model, cube: Cube, o: Detecto
 }
 
 async function runBs3lnet(gpu: Gpu, cube: Cube, o: DetectorOptions): Promise<Detection> {
-  const settings = bs3Settings({ preset: o.preset, blindspot: o.blindspot, seed: o.seed, epochs: o.epochs });
+  const settings = bs3Settings({ preset: o.preset, blindspot: o.blindspot, seed: o.seed, epochs: o.epochs, pd: o.pd });
   let bar: ReturnType<typeof progress> | null = null;
   let last = { step: 0, steps: 0 };
   const start = performance.now();

@@ -76,6 +76,9 @@ test('hsi detect --model bs3lnet: trains with progress lines, same seed gives th
   assert.match(runs[0].stderr, /step 1\/3 loss \d/);
   const [a, b] = outs.map((o) => readFileSync(path.join(o, 'scores.npy')));
   assert.ok(Buffer.compare(a, b) === 0, 'same seed, same scores');
+  const mask = await run('node', [cli, 'detect', scene, '--blindspot', 'mask', '--pd', '1', '--epochs', '2', '--out', path.join(dir, 'bs3m'), '--json']);
+  const m = JSON.parse(mask.stdout.trim().split('\n').at(-1)!);
+  assert.equal([m.settings.blindspot, m.settings.pd, m.settings.steps], ['mask', 1, 2]);
 });
 
 test('hsi detect: Ctrl-C during training exits 130 and writes nothing', async () => {
@@ -101,6 +104,8 @@ test('bad command lines exit 2 with usage; bad files exit 1 naming the problem',
   assert.match(r.stderr, /--model: expected one of bs3lnet, rx, lrx, got nope/);
   r = await fails(['detect', scene, '--blindspot', 'centre']);
   assert.match(r.stderr, /--blindspot: expected one of mask, conv, got centre/);
+  r = await fails(['detect', scene, '--pd', '0']);
+  assert.match(r.stderr, /--pd: expected an integer in \[1, 8\], got 0/);
   r = await fails(['detect']);
   assert.is(r.code, 2);
   r = await fails(['detect', path.join(dir, 'missing.mat')]);
