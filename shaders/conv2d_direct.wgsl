@@ -127,28 +127,7 @@ fn conv2d_pack_weight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wo
   packed[i] = v;
 }
 
-alias Acc = array<vec4f, 64>;
-
-// acc[i … i+3] += bm · (a0 … a3): four rows of this lane's four columns.
-fn sg_rows(acc: ptr<function, Acc>, i: u32, bm: mat4x4f, a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f) {
-  (*acc)[i] += bm * a0;
-  (*acc)[i + 1u] += bm * a1;
-  (*acc)[i + 2u] += bm * a2;
-  (*acc)[i + 3u] += bm * a3;
-}
-
-// Rows r0 + 4l … r0 + 4l + 3 come from lane l's block `blk` (column j = row 4l + j along K);
-// lane ids must be constants, hence the unrolling.
-fn sg_update(acc: ptr<function, Acc>, r0: u32, blk: mat4x4f, bm: mat4x4f) {
-  sg_rows(acc, r0, bm, subgroupBroadcast(blk[0], 0u), subgroupBroadcast(blk[1], 0u), subgroupBroadcast(blk[2], 0u), subgroupBroadcast(blk[3], 0u));
-  sg_rows(acc, r0 + 4u, bm, subgroupBroadcast(blk[0], 1u), subgroupBroadcast(blk[1], 1u), subgroupBroadcast(blk[2], 1u), subgroupBroadcast(blk[3], 1u));
-  sg_rows(acc, r0 + 8u, bm, subgroupBroadcast(blk[0], 2u), subgroupBroadcast(blk[1], 2u), subgroupBroadcast(blk[2], 2u), subgroupBroadcast(blk[3], 2u));
-  sg_rows(acc, r0 + 12u, bm, subgroupBroadcast(blk[0], 3u), subgroupBroadcast(blk[1], 3u), subgroupBroadcast(blk[2], 3u), subgroupBroadcast(blk[3], 3u));
-  sg_rows(acc, r0 + 16u, bm, subgroupBroadcast(blk[0], 4u), subgroupBroadcast(blk[1], 4u), subgroupBroadcast(blk[2], 4u), subgroupBroadcast(blk[3], 4u));
-  sg_rows(acc, r0 + 20u, bm, subgroupBroadcast(blk[0], 5u), subgroupBroadcast(blk[1], 5u), subgroupBroadcast(blk[2], 5u), subgroupBroadcast(blk[3], 5u));
-  sg_rows(acc, r0 + 24u, bm, subgroupBroadcast(blk[0], 6u), subgroupBroadcast(blk[1], 6u), subgroupBroadcast(blk[2], 6u), subgroupBroadcast(blk[3], 6u));
-  sg_rows(acc, r0 + 28u, bm, subgroupBroadcast(blk[0], 7u), subgroupBroadcast(blk[1], 7u), subgroupBroadcast(blk[2], 7u), subgroupBroadcast(blk[3], 7u));
-}
+// RegTile, sg_rows and sg_update: shaders/regtile.wgsl, appended by the host (see there).
 
 // vec4 index in xp of output pixel r's window origin (tap 0, channel 0); r clamps to the last.
 fn origin(r: u32) -> u32 {
@@ -178,7 +157,7 @@ fn conv2d_direct_forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgro
   let r = row0 + 4u * lane;
   let b0 = array<u32, 4>(origin(r), origin(r + 1u), origin(r + 2u), origin(r + 3u));
   let b1 = array<u32, 4>(origin(r + 32u), origin(r + 33u), origin(r + 34u), origin(r + 35u));
-  var acc: Acc;
+  var acc: RegTile;
   for (var tap = 0u; tap < params.kh * params.kw; tap++) {
     if (gate(tap) == 0.0) { continue; }
     let off = ((tap / params.kw) * params.dh * params.wp + (tap % params.kw) * params.dw) * cq;
@@ -249,7 +228,7 @@ fn conv2d_direct_backward_weight(@builtin(workgroup_id) wid: vec3u, @builtin(num
   let m = params.n * params.ho * params.wo;
   let last = origin(m - 1u);
   var walk = Walk(0u, 0u, 0u, 0u);
-  var acc: Acc;
+  var acc: RegTile;
   for (var p = 0u; p < select(0u, m, g != 0.0); p += 4u) {
     let o0 = walk_next(&walk, last);
     let o1 = walk_next(&walk, last);

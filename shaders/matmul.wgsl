@@ -164,29 +164,8 @@ fn store_quad(oc: u32, row: u32, col: u32, v: vec4f) {
 // Lanes per subgroup tile: the workgroup size, and the lane ids 0 … 7 named in sg_update.
 const SUBGROUP_LANES = 8u;
 
-alias SgAcc = array<vec4f, 64>;
-
-// acc[i … i+3] += bm · (a0 … a3): four output rows of this lane's four columns.
-fn sg_rows(acc: ptr<function, SgAcc>, i: u32, bm: mat4x4f, a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f) {
-  (*acc)[i] += bm * a0;
-  (*acc)[i + 1u] += bm * a1;
-  (*acc)[i + 2u] += bm * a2;
-  (*acc)[i + 3u] += bm * a3;
-}
-
-// Rows r0 + 4l … r0 + 4l + 3 come from lane l's block `blk`.
-fn sg_update(acc: ptr<function, SgAcc>, r0: u32, blk: mat4x4f, bm: mat4x4f) {
-  sg_rows(acc, r0, bm, subgroupBroadcast(blk[0], 0u), subgroupBroadcast(blk[1], 0u), subgroupBroadcast(blk[2], 0u), subgroupBroadcast(blk[3], 0u));
-  sg_rows(acc, r0 + 4u, bm, subgroupBroadcast(blk[0], 1u), subgroupBroadcast(blk[1], 1u), subgroupBroadcast(blk[2], 1u), subgroupBroadcast(blk[3], 1u));
-  sg_rows(acc, r0 + 8u, bm, subgroupBroadcast(blk[0], 2u), subgroupBroadcast(blk[1], 2u), subgroupBroadcast(blk[2], 2u), subgroupBroadcast(blk[3], 2u));
-  sg_rows(acc, r0 + 12u, bm, subgroupBroadcast(blk[0], 3u), subgroupBroadcast(blk[1], 3u), subgroupBroadcast(blk[2], 3u), subgroupBroadcast(blk[3], 3u));
-  sg_rows(acc, r0 + 16u, bm, subgroupBroadcast(blk[0], 4u), subgroupBroadcast(blk[1], 4u), subgroupBroadcast(blk[2], 4u), subgroupBroadcast(blk[3], 4u));
-  sg_rows(acc, r0 + 20u, bm, subgroupBroadcast(blk[0], 5u), subgroupBroadcast(blk[1], 5u), subgroupBroadcast(blk[2], 5u), subgroupBroadcast(blk[3], 5u));
-  sg_rows(acc, r0 + 24u, bm, subgroupBroadcast(blk[0], 6u), subgroupBroadcast(blk[1], 6u), subgroupBroadcast(blk[2], 6u), subgroupBroadcast(blk[3], 6u));
-  sg_rows(acc, r0 + 28u, bm, subgroupBroadcast(blk[0], 7u), subgroupBroadcast(blk[1], 7u), subgroupBroadcast(blk[2], 7u), subgroupBroadcast(blk[3], 7u));
-}
-
-fn sg_store(acc: ptr<function, SgAcc>, tile: Tile, col: u32) {
+// RegTile, sg_rows and sg_update: shaders/regtile.wgsl, appended by the host (see there).
+fn sg_store(acc: ptr<function, RegTile>, tile: Tile, col: u32) {
   for (var i = 0u; i < TM; i++) { store_quad(tile.oc, tile.row0 + i, col, (*acc)[i]); }
 }
 
@@ -198,7 +177,7 @@ fn matmul_forward_subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(num_workg
   let tile = tile_of(t, TM, 4u * SUBGROUP_LANES);
   let row = tile.row0 + 4u * lane;
   let col = tile.col0 + 4u * lane;
-  var acc: SgAcc;
+  var acc: RegTile;
   for (var k = 0u; k < params.k; k += 4u) {
     let bm = b_block(tile.ob, k, col);
     sg_update(&acc, 0u, a_block(tile.oa, row, k), bm);
@@ -215,7 +194,7 @@ fn matmul_forward_subgroup_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_
   let tile = tile_of(t, TM, 4u * SUBGROUP_LANES);
   let row = tile.row0 + 4u * lane;
   let col = tile.col0 + 4u * lane;
-  var acc: SgAcc;
+  var acc: RegTile;
   for (var k = 0u; k < params.k; k += 4u) {
     let bm = b_block4(tile.ob, k, col);
     sg_update(&acc, 0u, a_block4(tile.oa, row, k), bm);

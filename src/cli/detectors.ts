@@ -47,7 +47,7 @@ export async function runDetector(gpu: Gpu, model: Model, cube: Cube, o: Detecto
 
 async function runBs3lnet(gpu: Gpu, cube: Cube, o: DetectorOptions): Promise<Detection> {
   const settings = bs3Settings({ preset: o.preset, blindspot: o.blindspot, seed: o.seed, epochs: o.epochs, pd: o.pd });
-  let bar: ReturnType<typeof progress> | null = null;
+  let bar: ReturnType<typeof progress> | undefined;
   let last = { step: 0, steps: 0 };
   const start = performance.now();
   const r = await trainBs3lnet(gpu, cube, {
@@ -59,8 +59,7 @@ async function runBs3lnet(gpu: Gpu, cube: Cube, o: DetectorOptions): Promise<Det
       bar ??= progress({ unit: 'step', total: p.steps, start });
       bar.update({ done: p.step, loss: p.loss });
     },
-  });
-  (bar as ReturnType<typeof progress> | null)?.stop();
+  }).finally(() => bar?.stop());
   try {
     if (r.aborted) return { scores: new Float32Array(0), settings: { ...r.settings }, trainSeconds: r.seconds, aborted: last };
     const scores = await bs3lnetScores(gpu, r.model, r.input);

@@ -7,6 +7,7 @@
  * geometry, the unfold plan and the public ops.
  */
 import directSource from '../../shaders/conv2d_direct.wgsl';
+import regTile from '../../shaders/regtile.wgsl';
 import type { Gpu } from '../gpu/index.ts';
 import { record } from '../autograd/tape.ts';
 import { empty, view, type Tensor } from '../tensor/tensor.ts';
@@ -34,7 +35,8 @@ export function useDirect(gpu: Gpu, geo: ConvGeometry): boolean {
 }
 
 function directKernel(gpu: Gpu, entry: string) {
-  return gpu.kernel({ file: DIRECT, source: directSource, entry });
+  // The register-tile update is matmul's (regtile.wgsl), appended after the file's last line.
+  return gpu.kernel({ file: DIRECT, source: `${directSource}\n${regTile}`, entry });
 }
 
 /** src [N, C, H, W] → channels-last [N, HP, WP, CP] with zero padding / zero insertion (see the shader). */

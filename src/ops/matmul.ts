@@ -13,6 +13,7 @@
  * batch into K: one product, no reduction pass).
  */
 import source from '../../shaders/matmul.wgsl';
+import regTile from '../../shaders/regtile.wgsl';
 import { GpuUsageError, wgslConstants, type DeviceBuffer, type Gpu } from '../gpu/index.ts';
 import { record } from '../autograd/tape.ts';
 import { empty, fmtShape, shapeSize, view, type Shape, type Tensor } from '../tensor/tensor.ts';
@@ -40,12 +41,15 @@ export type MatmulVariant = 'subgroup' | 'tiled';
 
 const sources = new WeakMap<Gpu, string>();
 
-/** The WGSL for this device: without the subgroups feature the subgroup region is blanked. */
+/**
+ * The WGSL for this device: with subgroups, matmul.wgsl plus the shared register-tile update
+ * (regtile.wgsl, appended so line numbers hold); without, the subgroup region blanked.
+ */
 function sourceFor(gpu: Gpu): string {
   let s = sources.get(gpu);
   if (s === undefined) {
     const blank = (text: string): string => text.replace(/[^\n]/g, '');
-    s = gpu.features.has('subgroups') ? source
+    s = gpu.features.has('subgroups') ? `${source}\n${regTile}`
       : source.replace(/^enable subgroups;$/m, blank).replace(/\/\/ BEGIN subgroups[\s\S]*?\/\/ END subgroups/, blank);
     sources.set(gpu, s);
   }
