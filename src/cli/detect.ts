@@ -1,7 +1,8 @@
 /** `hsi detect <file>`: an anomaly map, AUCs and pictures from a classical or learned detector. */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createGpu, describeGpu, type Gpu } from '../index.ts';
+import { createGpu, describeGpu, type Gpu, type TuningTable } from '../index.ts';
 import type { Cube, LabelMap } from '../data/cube.ts';
 import { LRX_DEFAULTS } from '../models/lrx.ts';
 import { BS3_PRESETS } from '../models/bs3train.ts';
@@ -12,7 +13,7 @@ import { DEFAULT_MODEL, MODELS, runDetector, type DetectorOptions, type Model } 
 
 const usage = `usage: hsi detect <file> [--model bs3lnet|rx|lrx] [--blindspot mask|conv] [--preset fast|paper]
                   [--epochs N] [--pd F] [--seed S] [--data VAR] [--map VAR]
-                  [--non-finite error|zero|band-mean] [--out DIR] [--json]
+                  [--non-finite error|zero|band-mean] [--tuning FILE] [--out DIR] [--json]
 
 Scores every pixel of a scene for anomalies and writes to --out (default
 ./hsi-out/<scene>-<model>/): scores.npy and scores.mat, scores.png (heat map, ground-truth
@@ -29,6 +30,7 @@ exists, and summary.json (written last). With --json the last line of stdout is 
            --seed S (default 1) makes runs repeatable
   rx       global Reed–Xiaoli (scene mean and covariance, pseudo-inverse)
   lrx      local dual-window RX (outer ${LRX_DEFAULTS.outer}, inner ${LRX_DEFAULTS.inner}, on ${LRX_DEFAULTS.dims} principal components)
+--tuning FILE loads kernel choices measured by \`hsi tune\` on this adapter (speed only).
 Ctrl-C stops training after the current step and writes nothing. Formats: ${SCENE_FORMATS}.`;
 
 export interface DetectJob extends DetectorOptions {
@@ -76,7 +78,7 @@ export const detect: Command = {
       options: {
         model: { type: 'string' }, blindspot: { type: 'string' }, preset: { type: 'string' }, epochs: { type: 'string' }, pd: { type: 'string' },
         data: { type: 'string' }, map: { type: 'string' }, 'non-finite': { type: 'string' },
-        out: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' },
+        out: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' }, tuning: { type: 'string' },
       },
     });
     if (positionals.length !== 1) throw new UsageError(`file: expected one scene file, got ${positionals.length}`);
@@ -95,7 +97,8 @@ export const detect: Command = {
     const { cube, map } = await loadScene(file, { data: values.data, map: values.map, nonFinite });
     const loadSeconds = (performance.now() - t0) / 1e3;
     const stop = interruptible();
-    const gpu = await createGpu();
+    const tuning = values.tuning === undefined ? undefined : await readTuning(values.tuning);
+    const gpu = await createGpu({ tuning });
     try {
       return await detectScene(gpu, { ...opts, signal: stop.signal, scene: sceneStem(file), file, cube, map, model, out, json: values.json, loadSeconds });
     } finally {
@@ -104,6 +107,21 @@ export const detect: Command = {
     }
   },
 };
+
+/** A table written by \`hsi tune\`; a missing or unreadable file is a usage error. */
+async function readTuning(file: string): Promise<TuningTable> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--tuning: expected a file written by hsi tune, got ${file} (${(e as Error).message}); run hsi tune --out ${file} first`);
+  }
+  try {
+    return JSON.parse(text) as TuningTable;
+  } catch {
+    throw new UsageError(`--tuning: expected JSON written by hsi tune, got unparsable text in ${file}; run hsi tune --out ${file} again`);
+  }
+}
 
 function report(scene: string, model: string, auc: ReturnType<typeof scoreResult>, seconds: number, out: string): void {
   const a = auc ? `AUC(D,F) ${auc.aucDF.toFixed(4)}, AUC(D,τ) ${auc.aucDtau.toFixed(4)}, AUC(F,τ) ${auc.aucFtau.toFixed(4)}, SNPR ${auc.snpr.toFixed(2)} dB` : 'no ground-truth map: no AUCs';

@@ -10,8 +10,9 @@ import { demo, info, selfcheck } from './device.ts';
 import { inspect } from './inspect.ts';
 import { synth } from './synth.ts';
 import { detect } from './detect.ts';
+import { tune } from './tune.ts';
 
-const COMMANDS: Record<string, Command> = { info, selfcheck, inspect, synth, detect, demo };
+const COMMANDS: Record<string, Command> = { info, selfcheck, inspect, synth, detect, demo, tune };
 
 const USAGE = `usage: hsi <command> [options]     (hsi <command> --help for its options)
 

@@ -14,6 +14,7 @@ import { compileError, Kernel, type KernelSpec, type ShaderModuleRecord } from '
 import { BufferPool, type DeviceBuffer, type PoolStats } from './pool.ts';
 import { Recorder } from './recorder.ts';
 import { reflectModule } from './reflect.ts';
+import { adapterKey, Tuning, type TuningTable } from './tuning.ts';
 
 /** Optional features the engine uses when the adapter has them. */
 export const OPTIONAL_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const;
@@ -28,6 +29,8 @@ export interface GpuOptions {
   requiredLimits?: Partial<Record<keyof GPUSupportedLimits, number>>;
   /** Idle bytes the buffer pool may keep for reuse (default 256 MiB). */
   maxPooledBytes?: number;
+  /** A kernel tuning table saved by `hsi tune` on this adapter (tuning.ts); refused from another. */
+  tuning?: TuningTable;
 }
 
 /** Opens the adapter and device. Throws GpuUnavailableError with install advice when there is none. */
@@ -47,7 +50,16 @@ export async function createGpu(options: GpuOptions = {}): Promise<Gpu> {
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ label: 'hsi-gpu', requiredLimits, requiredFeatures });
   debugLog(3, () => `adapter ${JSON.stringify(adapterSummary(adapter.info))}, features ${requiredFeatures.join(',')}`);
-  return new Gpu(platform, adapter, device, options.maxPooledBytes ?? 256 * 2 ** 20);
+  const gpu = new Gpu(platform, adapter, device, options.maxPooledBytes ?? 256 * 2 ** 20);
+  if (options.tuning) {
+    try {
+      gpu.tuning.load(options.tuning);
+    } catch (e) {
+      gpu.destroy();
+      throw e;
+    }
+  }
+  return gpu;
 }
 
 function adapterSummary(info: GPUAdapterInfo): Record<string, unknown> {
@@ -63,6 +75,8 @@ export class Gpu {
   readonly features: ReadonlySet<string>;
   readonly recorder: Recorder;
   readonly pool: BufferPool;
+  /** Measured kernel choices for this adapter (empty until tuneMatmul / tuneConv2d run or a table is loaded). */
+  readonly tuning: Tuning;
   /** Resolves with the loss info when the device is lost. */
   readonly lost: Promise<GPUDeviceLostInfo>;
   private lostInfo: GPUDeviceLostInfo | null = null;
@@ -75,6 +89,7 @@ export class Gpu {
   constructor(readonly platform: Platform, readonly adapter: GPUAdapter, readonly device: GPUDevice, maxPooledBytes: number) {
     this.limits = device.limits;
     this.features = new Set(device.features);
+    this.tuning = new Tuning(adapterKey(adapter.info));
     this.lost = device.lost.then((info) => (this.lostInfo = info));
     this.lostError = this.lost.then((info) => { throw new DeviceLostError('gpu', info.reason, info.message); });
     this.lostError.catch(() => {}); // observed through raceLost; never an unhandled rejection

@@ -7,3 +7,4 @@ export { selfCheck, type SelfCheckResult } from './selfcheck.ts';
 export { describeGpu, type GpuDescription } from './info.ts';
 export { debugLevel } from './debug.ts';
 export { wgslConstants } from './reflect.ts';
+export { adapterKey, bucket, ForcedChoice, timeCandidates, Tuning, winner, type TuningEntry, type TuningTable } from './tuning.ts';

@@ -8,7 +8,7 @@
  */
 import directSource from '../../shaders/conv2d_direct.wgsl';
 import regTile from '../../shaders/regtile.wgsl';
-import type { Gpu } from '../gpu/index.ts';
+import { bucket, ForcedChoice, GpuUsageError, type Gpu } from '../gpu/index.ts';
 import { record } from '../autograd/tape.ts';
 import { empty, view, type Tensor } from '../tensor/tensor.ts';
 import { tensor } from './fill.ts';
@@ -34,9 +34,35 @@ export function useDirect(gpu: Gpu, geo: ConvGeometry): boolean {
   return geo.g === 1 && subgroupMatmulFits(gpu);
 }
 
-function directKernel(gpu: Gpu, entry: string) {
+function directKernel(gpu: Gpu, entry: string, tm?: number) {
   // The register-tile update is matmul's (regtile.wgsl), appended after the file's last line.
-  return gpu.kernel({ file: DIRECT, source: `${directSource}\n${regTile}`, entry });
+  return gpu.kernel({ file: DIRECT, source: `${directSource}\n${regTile}`, entry, overrides: tm ? { TM: tm } : {} });
+}
+
+/** The three products a direct conv runs; each is tuned on its own. */
+export type DirectPass = 'forward' | 'dInput' | 'dWeight';
+
+/** Rows per product tile, 'direct/TM' (same arithmetic per output, so the tuner may pick either). */
+export const DIRECT_CHOICES = ['direct/64', 'direct/32'];
+
+/** The tuning key of one pass over `geo` (output pixels bucketed to powers of two; padding aside). */
+export function directKey(pass: DirectPass, geo: ConvGeometry): string {
+  const px = geo.n * geo.ho * geo.wo;
+  return `conv2d.${pass} ${geo.c}>${geo.o} ${geo.kh}x${geo.kw} s${geo.sh}x${geo.sw} d${geo.dh}x${geo.dw} px${bucket(px)}`;
+}
+
+const forced = new ForcedChoice();
+
+/** Runs `fn` with every direct product on `gpu` using `choice` (one of DIRECT_CHOICES). */
+export function withDirectChoice<T>(gpu: Gpu, choice: string, fn: () => T): T {
+  if (!DIRECT_CHOICES.includes(choice)) throw new GpuUsageError(OP, `choice: expected one of [${DIRECT_CHOICES.join(', ')}], got ${choice}`);
+  return forced.run(gpu, choice, fn);
+}
+
+/** Tile rows for one pass: forced, else tuned, else 64 (lavapipe's best). */
+function tileRows(gpu: Gpu, pass: DirectPass, geo: ConvGeometry): number {
+  const c = forced.get(gpu) ?? gpu.tuning.get(directKey(pass, geo));
+  return c && DIRECT_CHOICES.includes(c) ? Number(c.split('/')[1]) : 64;
 }
 
 /** src [N, C, H, W] → channels-last [N, HP, WP, CP] with zero padding / zero insertion (see the shader). */
@@ -56,9 +82,9 @@ function packWeight(weight: Tensor, mask: Tensor, p: Pick<DirectParams, 'cin' | 
 }
 
 /** The product of conv2d_direct_forward into [N, COUT, HO, WO]. */
-function directProduct(xp: Tensor, wp: Tensor, mask: Tensor, bias: Tensor | null, p: DirectParams): Tensor {
+function directProduct(xp: Tensor, wp: Tensor, mask: Tensor, bias: Tensor | null, p: DirectParams, tm: number): Tensor {
   const out = empty(xp.gpu, [p.n, p.cout, p.ho, p.wo], 'f32', OP);
-  const k = directKernel(xp.gpu, 'conv2d_direct_forward');
+  const k = directKernel(xp.gpu, 'conv2d_direct_forward', tm);
   const tilesM = Math.ceil((p.n * p.ho * p.wo) / k.constant('TM'));
   const tilesN = Math.ceil(p.op / (4 * k.workgroupSize[0]));
   const params = { ...p, has_bias: Number(bias !== null), tiles: tilesM * tilesN, tiles_m: tilesM, tiles_n: tilesN };
@@ -80,7 +106,7 @@ function directForward(geo: ConvGeometry, x: Tensor, weight: Tensor, bias: Tenso
   const p = forwardParams(geo);
   const xp = packInput(x, p);
   const wp = packWeight(weight, mask, p);
-  const y = directProduct(xp, wp, mask, bias, p);
+  const y = directProduct(xp, wp, mask, bias, p, tileRows(x.gpu, 'forward', geo));
   drop(xp, wp);
   return y;
 }
@@ -98,7 +124,7 @@ export function directInputGrad(geo: ConvGeometry, dy: Tensor, weight: Tensor, m
   };
   const dyp = packInput(dy, p);
   const wp = packWeight(weight, mask, p);
-  const dx = directProduct(dyp, wp, mask, null, p);
+  const dx = directProduct(dyp, wp, mask, null, p, tileRows(dy.gpu, 'dInput', geo));
   drop(dyp, wp);
   return dx;
 }
@@ -109,7 +135,7 @@ export function directWeightGrad(geo: ConvGeometry, x: Tensor, dy: Tensor, mask:
   const xp = packInput(x, p);
   const dyp = packInput(dy, { ...DIRECT_BASE, n: geo.n, c: geo.o, h: geo.ho, w: geo.wo, cp: p.op, hp: geo.ho, wp: geo.wo });
   const out = empty(x.gpu, [geo.o, geo.c, geo.kh, geo.kw], 'f32', 'dWeight');
-  const k = directKernel(x.gpu, 'conv2d_direct_backward_weight');
+  const k = directKernel(x.gpu, 'conv2d_direct_backward_weight', tileRows(x.gpu, 'dWeight', geo));
   const tilesM = Math.ceil(p.cp / k.constant('TM'));
   const tilesN = Math.ceil(p.op / (4 * k.workgroupSize[0]));
   const tiles = geo.kh * geo.kw * tilesM * tilesN;

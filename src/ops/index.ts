@@ -23,3 +23,4 @@ export * from './segment.ts';
 export * from './adaconv.ts';
 export * from './contrastive.ts';
 export * from './conv2d.ts';
+export * from './tune.ts';

@@ -14,7 +14,7 @@
  */
 import source from '../../shaders/matmul.wgsl';
 import regTile from '../../shaders/regtile.wgsl';
-import { GpuUsageError, wgslConstants, type DeviceBuffer, type Gpu } from '../gpu/index.ts';
+import { bucket, ForcedChoice, GpuUsageError, wgslConstants, type DeviceBuffer, type Gpu } from '../gpu/index.ts';
 import { record } from '../autograd/tape.ts';
 import { empty, fmtShape, shapeSize, view, type Shape, type Tensor } from '../tensor/tensor.ts';
 import { broadcastShapes, broadcastStrides, collapse, MAX_RANK } from './broadcast.ts';
@@ -24,8 +24,6 @@ import { checkInputs } from './util.ts';
 const FILE = 'matmul.wgsl';
 const OP = 'matmul';
 const TILED = wgslConstants(FILE, source, 'TILED_');
-/** Rows per subgroup tile: 64 halves the B loads per output over 32 (override TM). */
-const SUBGROUP_ROWS = 64;
 /** Lanes the subgroup kernel is written for (its unrolled broadcasts name lanes 0 … 7). */
 const SUBGROUP_LANES = wgslConstants(FILE, source, 'SUBGROUP_').get('lanes')!;
 
@@ -62,9 +60,41 @@ export function subgroupMatmulFits(gpu: Gpu): boolean {
   return gpu.features.has('subgroups') && min >= SUBGROUP_LANES;
 }
 
-/** The variant matmul() uses on this device. */
+/** The variant matmul() uses on this device by default. */
 export function matmulVariant(gpu: Gpu): MatmulVariant {
   return subgroupMatmulFits(gpu) ? 'subgroup' : 'tiled';
+}
+
+/**
+ * A kernel choice, 'family/size': subgroup/TM (rows per tile: 64 halves the B loads per output
+ * over 32) or tiled/WG (invocations per workgroup). Every choice computes each output the same
+ * way, so the tuner (src/gpu/tuning.ts) may pick any of them without changing a bit.
+ */
+export function matmulChoices(gpu: Gpu): string[] {
+  const sg = subgroupMatmulFits(gpu) ? ['subgroup/64', 'subgroup/32'] : [];
+  const wgs = [64, 32, 128, 256].filter((wg) => wg <= gpu.limits.maxComputeInvocationsPerWorkgroup);
+  return [...sg, ...wgs.map((wg) => `tiled/${wg}`)];
+}
+
+/** The tuning key of an M × N × K product (dimensions bucketed to powers of two). */
+export function matmulKey(m: number, n: number, k: number): string {
+  return `matmul ${bucket(m)}x${bucket(n)}x${bucket(k)}`;
+}
+
+/** A choice forced while the tuner times it. */
+const forced = new ForcedChoice();
+
+/** Runs `fn` with every product on `gpu` using `choice` (one of matmulChoices). */
+export function withMatmulChoice<T>(gpu: Gpu, choice: string, fn: () => T): T {
+  if (!matmulChoices(gpu).includes(choice)) throw new GpuUsageError(OP, `choice: expected one of [${matmulChoices(gpu).join(', ')}], got ${choice}`);
+  return forced.run(gpu, choice, fn);
+}
+
+/** Tile rows or workgroup size for one launch of `variant`: forced, else tuned (same family), else 64. */
+function chooseSize(gpu: Gpu, variant: MatmulVariant, m: number, n: number, k: number): number {
+  const c = forced.get(gpu) ?? gpu.tuning.get(matmulKey(m, n, k));
+  const [family, size] = (c ?? '').split('/');
+  return family === variant && matmulChoices(gpu).includes(c!) ? Number(size) : 64;
 }
 
 interface Plan {
@@ -138,7 +168,8 @@ function launch(variant: MatmulVariant, out: Tensor, a: Tensor, b: Tensor, L: La
   // vec4 loads need the dimension each operand is stored contiguously along, and K, in 4s.
   const vec4 = L.k > 0 && L.k % 4 === 0 && (!L.ta || L.m % 4 === 0) && (L.tb || L.n % 4 === 0);
   const entry = `matmul_forward_${variant}${vec4 ? '_vec4' : ''}`;
-  const overrides: Record<string, number> = variant === 'subgroup' ? { TM: SUBGROUP_ROWS } : {};
+  const size = chooseSize(a.gpu, variant, L.m, L.n, L.k);
+  const overrides: Record<string, number> = variant === 'subgroup' ? { TM: size } : { WG: size };
   const kernel = a.gpu.kernel({ file: FILE, source: sourceFor(a.gpu), entry, overrides });
   const [tm, tn] = variant === 'subgroup' ? [kernel.constant('TM'), 4 * kernel.workgroupSize[0]] : [TILED.get('rows')!, TILED.get('cols')!];
   const tilesM = Math.ceil(L.m / tm);
@@ -213,5 +244,11 @@ export function matmulWith(variant: MatmulVariant, a: Tensor, b: Tensor, opts: M
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   checkInputs(OP, [a, b]);
-  return matmulWith(matmulVariant(a.gpu), a, b, opts);
+  const { ta, tb } = checkOptions(opts);
+  const p = plan(a, b, ta, tb);
+  // The family of the forward product's tuned choice; the backward products tune only its size.
+  const c = forced.get(a.gpu) ?? a.gpu.tuning.get(matmulKey(p.m, p.n, p.k));
+  const family = c?.split('/')[0];
+  const variant = c && matmulChoices(a.gpu).includes(c) ? (family as MatmulVariant) : matmulVariant(a.gpu);
+  return matmulWith(variant, a, b, opts);
 }

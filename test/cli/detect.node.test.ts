@@ -1,37 +1,25 @@
 // Node only: `hsi synth`, `hsi inspect` and `hsi detect` (RX, LRX, BS3LNet) run as a user would, on a small scene.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { cli, hsi, hsiFails } from '../harness/cli.ts';
 import { readNpy } from '../../src/data/npy.ts';
 import { listMatVariables } from '../../src/data/mat.ts';
 
-const run = promisify(execFile);
-const cli = 'dist/node/cli.js';
 const test = suite('cli/detect');
 const dir = mkdtempSync(path.join(tmpdir(), 'hsi-cli-'));
 const scene = path.join(dir, 'tiny.mat');
 
-/** Runs the CLI expecting failure; returns its exit code and stderr. */
-async function fails(args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    await run('node', [cli, ...args]);
-  } catch (e) {
-    return e as { code: number; stderr: string };
-  }
-  throw new Error(`expected hsi ${args.join(' ')} to fail`);
-}
-
 test('hsi synth writes a deterministic scene that inspect describes', async () => {
-  const { stdout } = await run('node', [cli, 'synth', '--rows', '40', '--cols', '36', '--bands', '30', '--anomalies', '6', '--seed', '3', '--out', scene]);
+  const { stdout } = await hsi(['synth', '--rows', '40', '--cols', '36', '--bands', '30', '--anomalies', '6', '--seed', '3', '--out', scene]);
   assert.match(stdout, /wrote .*tiny\.mat: 40×36×30, 6 targets/);
   const again = path.join(dir, 'again.mat');
-  await run('node', [cli, 'synth', '--rows', '40', '--cols', '36', '--bands', '30', '--anomalies', '6', '--seed', '3', '--out', again]);
+  await hsi(['synth', '--rows', '40', '--cols', '36', '--bands', '30', '--anomalies', '6', '--seed', '3', '--out', again]);
   assert.ok(Buffer.compare(readFileSync(scene), readFileSync(again)) === 0, 'same seed, same bytes');
-  const info = JSON.parse((await run('node', [cli, 'inspect', scene, '--json'])).stdout);
+  const info = JSON.parse((await hsi(['inspect', scene, '--json'])).stdout);
   const data = info.variables.find((v: { name: string }) => v.name === 'data');
   assert.equal(data.dims, [40, 36, 30]);
   assert.is(data.class, 'single');
@@ -39,7 +27,7 @@ test('hsi synth writes a deterministic scene that inspect describes', async () =
 
 test('hsi detect --json: summary schema, files, AUCs on the implanted anomalies', async () => {
   const out = path.join(dir, 'rx');
-  const { stdout } = await run('node', [cli, 'detect', scene, '--model', 'rx', '--out', out, '--json']);
+  const { stdout } = await hsi(['detect', scene, '--model', 'rx', '--out', out, '--json']);
   const lines = stdout.trim().split('\n');
   const s = JSON.parse(lines[lines.length - 1]);
   for (const key of ['scene', 'file', 'rows', 'cols', 'bands', 'model', 'settings', 'seed', 'auc', 'seconds', 'adapter', 'out', 'files']) assert.ok(key in s, key);
@@ -60,14 +48,14 @@ test('hsi detect --json: summary schema, files, AUCs on the implanted anomalies'
 });
 
 test('hsi detect --model lrx prints the AUCs', async () => {
-  const { stdout } = await run('node', [cli, 'detect', scene, '--model', 'lrx', '--out', path.join(dir, 'lrx')]);
+  const { stdout } = await hsi(['detect', scene, '--model', 'lrx', '--out', path.join(dir, 'lrx')]);
   assert.match(stdout, /^tiny lrx: AUC\(D,F\) 0\.\d{4}, AUC\(D,τ\) .* SNPR .* dB \(\d+\.\d\d s\); outputs in /);
 });
 
 test('hsi detect --model bs3lnet: trains with progress lines, same seed gives the same scores', async () => {
   const outs = [path.join(dir, 'bs3a'), path.join(dir, 'bs3b')];
   const runs = [];
-  for (const out of outs) runs.push(await run('node', [cli, 'detect', scene, '--model', 'bs3lnet', '--epochs', '3', '--seed', '7', '--out', out, '--json']));
+  for (const out of outs) runs.push(await hsi(['detect', scene, '--model', 'bs3lnet', '--epochs', '3', '--seed', '7', '--out', out, '--json']));
   const s = JSON.parse(runs[0].stdout.trim().split('\n').at(-1)!);
   assert.is(s.model, 'bs3lnet');
   assert.is(s.seed, 7);
@@ -76,7 +64,7 @@ test('hsi detect --model bs3lnet: trains with progress lines, same seed gives th
   assert.match(runs[0].stderr, /step 1\/3 loss \d/);
   const [a, b] = outs.map((o) => readFileSync(path.join(o, 'scores.npy')));
   assert.ok(Buffer.compare(a, b) === 0, 'same seed, same scores');
-  const mask = await run('node', [cli, 'detect', scene, '--blindspot', 'mask', '--pd', '1', '--epochs', '2', '--out', path.join(dir, 'bs3m'), '--json']);
+  const mask = await hsi(['detect', scene, '--blindspot', 'mask', '--pd', '1', '--epochs', '2', '--out', path.join(dir, 'bs3m'), '--json']);
   const m = JSON.parse(mask.stdout.trim().split('\n').at(-1)!);
   assert.equal([m.settings.blindspot, m.settings.pd, m.settings.steps], ['mask', 1, 2]);
 });
@@ -99,19 +87,19 @@ test('hsi detect: Ctrl-C during training exits 130 and writes nothing', async ()
 });
 
 test('bad command lines exit 2 with usage; bad files exit 1 naming the problem', async () => {
-  let r = await fails(['detect', scene, '--model', 'nope']);
+  let r = await hsiFails(['detect', scene, '--model', 'nope']);
   assert.is(r.code, 2);
   assert.match(r.stderr, /--model: expected one of bs3lnet, rx, lrx, got nope/);
-  r = await fails(['detect', scene, '--blindspot', 'centre']);
+  r = await hsiFails(['detect', scene, '--blindspot', 'centre']);
   assert.match(r.stderr, /--blindspot: expected one of mask, conv, got centre/);
-  r = await fails(['detect', scene, '--pd', '0']);
+  r = await hsiFails(['detect', scene, '--pd', '0']);
   assert.match(r.stderr, /--pd: expected an integer in \[1, 8\], got 0/);
-  r = await fails(['detect']);
+  r = await hsiFails(['detect']);
   assert.is(r.code, 2);
-  r = await fails(['detect', path.join(dir, 'missing.mat')]);
+  r = await hsiFails(['detect', path.join(dir, 'missing.mat')]);
   assert.is(r.code, 1);
   assert.match(r.stderr, /missing\.mat: cannot read the file \(ENOENT\); check the path/);
-  r = await fails(['detect', path.join(dir, 'scene.xyz')]);
+  r = await hsiFails(['detect', path.join(dir, 'scene.xyz')]);
   assert.match(r.stderr, /format: expected one of \.mat/);
 });
 
