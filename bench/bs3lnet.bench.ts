@@ -2,6 +2,7 @@
  * BS3LNet training steps (src/models/bs3train.ts) on an ABU-sized synthetic scene, 100×100×205:
  *   fast preset, blindspot 'mask' (whole image, fresh N2V mask, indexSelect on the GPU)
  *   fast preset, blindspot 'conv' (whole image as 2×2 pixel-shuffled sub-images, no masking)
+ *   the same with background mining from step 0 (per-pixel error read back, loss weights uploaded)
  *   paper preset (a batch of 100 patches 19×19×205 with static masks: 3.6× the pixels)
  * plus whole-image scoring. Each step ends in a GPU sync (the loss is read back); the first 2
  * steps (pipeline compiles) are excluded; medians of the rest. GFLOP/s counts the convolutions'
@@ -36,6 +37,7 @@ const { cube } = synthScene({ rows: ROWS, cols: COLS, bands: BANDS, seed: 1 });
 const cases: [string, Bs3TrainOptions, number][] = [
   [`fast mask step 1×${BANDS}×${ROWS}×${COLS}`, { preset: 'fast', blindspot: 'mask' }, ROWS * COLS],
   [`fast conv (PD 2) step 4×${BANDS}×${ROWS / 2}×${COLS / 2}`, { preset: 'fast', blindspot: 'conv' }, ROWS * COLS],
+  [`fast conv (PD 2) mined step 4×${BANDS}×${ROWS / 2}×${COLS / 2}`, { preset: 'fast', blindspot: 'conv', mineFrom: 0 }, ROWS * COLS],
 ];
 if (!QUICK) cases.push(['paper step 100×205×19×19', { preset: 'paper', blindspot: 'mask' }, 100 * 19 * 19]);
 for (const [name, opts, pixels] of cases) {

@@ -12,7 +12,7 @@ import { scoreResult, writeOutputs } from './outputs.ts';
 import { DEFAULT_MODEL, MODELS, runDetector, type DetectorOptions, type Model } from './detectors.ts';
 
 const usage = `usage: hsi detect <file> [--model bs3lnet|rx|lrx] [--blindspot mask|conv] [--preset fast|paper]
-                  [--epochs N] [--pd F] [--seed S] [--data VAR] [--map VAR]
+                  [--epochs N] [--pd F] [--score l1|l2] [--seed S] [--data VAR] [--map VAR]
                   [--non-finite error|zero|band-mean] [--tuning FILE] [--out DIR] [--json]
 
 Scores every pixel of a scene for anomalies and writes to --out (default
@@ -24,9 +24,13 @@ exists, and summary.json (written last). With --json the last line of stdout is 
              2×2 pixel-shuffled sub-images with the fast preset (default)
            --blindspot mask: the paper code's network with Noise2Void input masking (default
              with --preset paper)
-           --preset fast: ${BS3_PRESETS.fast.epochs} whole-image steps, fresh masks (default)
+           --preset fast: ${BS3_PRESETS.fast.epochs} whole-image steps (default); with conv a cosine lr
+             schedule and the ${BS3_PRESETS.fast.mine * 100} % worst-reconstructed pixels left out of the loss
+             from step ${BS3_PRESETS.fast.mineFrom}, score mean |x − x̂| over bands; with mask fresh
+             masks each step and the paper's score mean (x − x̂)²
            --preset paper: the paper's 19×19 patches, ${BS3_PRESETS.paper.epochs} epochs (hours on a CPU adapter)
            --epochs N overrides the preset's; --pd F sets the pixel-shuffle factor (1: off);
+           --score l2 the paper's score, l1 the mean absolute error (the preset's otherwise);
            --seed S (default 1) makes runs repeatable
   rx       global Reed–Xiaoli (scene mean and covariance, pseudo-inverse)
   lrx      local dual-window RX (outer ${LRX_DEFAULTS.outer}, inner ${LRX_DEFAULTS.inner}, on ${LRX_DEFAULTS.dims} principal components)
@@ -76,7 +80,7 @@ export const detect: Command = {
     const { values, positionals } = parseArgs({
       args: argv, allowPositionals: true,
       options: {
-        model: { type: 'string' }, blindspot: { type: 'string' }, preset: { type: 'string' }, epochs: { type: 'string' }, pd: { type: 'string' },
+        model: { type: 'string' }, blindspot: { type: 'string' }, preset: { type: 'string' }, epochs: { type: 'string' }, pd: { type: 'string' }, score: { type: 'string' },
         data: { type: 'string' }, map: { type: 'string' }, 'non-finite': { type: 'string' },
         out: { type: 'string' }, json: { type: 'boolean' }, seed: { type: 'string' }, tuning: { type: 'string' },
       },
@@ -89,6 +93,7 @@ export const detect: Command = {
       preset: choice('preset', values.preset, ['fast', 'paper'] as const, 'fast'),
       epochs: values.epochs === undefined ? undefined : intOption('epochs', values.epochs, 1, 1, 1e6),
       pd: values.pd === undefined ? undefined : intOption('pd', values.pd, 1, 1, 8),
+      score: values.score === undefined ? undefined : choice('score', values.score, ['l1', 'l2'] as const, 'l1'),
       seed: intOption('seed', values.seed, 1, 0, 2 ** 31 - 1),
     };
     const nonFinite = choice('non-finite', values['non-finite'], ['error', 'zero', 'band-mean'] as const, 'error');

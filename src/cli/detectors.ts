@@ -6,9 +6,8 @@ import type { Gpu } from '../index.ts';
 import type { Cube } from '../data/cube.ts';
 import { globalRx } from '../models/rx.ts';
 import { localRx, LRX_DEFAULTS } from '../models/lrx.ts';
-import { bs3lnetScores } from '../models/bs3lnet.ts';
-import { bs3Settings, trainBs3lnet, type Preset } from '../models/bs3train.ts';
-import type { BlindSpot } from '../models/bs3lnet.ts';
+import { bs3ResultScores, bs3Settings, trainBs3lnet, type Preset } from '../models/bs3train.ts';
+import type { BlindSpot, ScoreNorm } from '../models/bs3lnet.ts';
 import { progress } from './progress.ts';
 
 export const MODELS = ['bs3lnet', 'rx', 'lrx'] as const;
@@ -25,6 +24,8 @@ export interface DetectorOptions {
   epochs?: number;
   /** Overrides the preset's pixel-shuffle factor. */
   pd?: number;
+  /** Overrides the preset's score norm ('l1' fast with conv, 'l2' otherwise). */
+  score?: ScoreNorm;
   signal?: AbortSignal;
   /** Draw training progress (stderr). */
   quiet?: boolean;
@@ -46,7 +47,7 @@ export async function runDetector(gpu: Gpu, model: Model, cube: Cube, o: Detecto
 }
 
 async function runBs3lnet(gpu: Gpu, cube: Cube, o: DetectorOptions): Promise<Detection> {
-  const settings = bs3Settings({ preset: o.preset, blindspot: o.blindspot, seed: o.seed, epochs: o.epochs, pd: o.pd });
+  const settings = bs3Settings({ preset: o.preset, blindspot: o.blindspot, seed: o.seed, epochs: o.epochs, pd: o.pd, score: o.score });
   let bar: ReturnType<typeof progress> | undefined;
   let last = { step: 0, steps: 0 };
   const start = performance.now();
@@ -62,7 +63,7 @@ async function runBs3lnet(gpu: Gpu, cube: Cube, o: DetectorOptions): Promise<Det
   }).finally(() => bar?.stop());
   try {
     if (r.aborted) return { scores: new Float32Array(0), settings: { ...r.settings }, trainSeconds: r.seconds, aborted: last };
-    const scores = await bs3lnetScores(gpu, r.model, r.input);
+    const scores = await bs3ResultScores(gpu, r);
     return { scores, settings: { ...r.settings, steps: r.losses.length, finalLoss: r.losses.at(-1) }, trainSeconds: r.seconds };
   } finally {
     r.model.dispose();

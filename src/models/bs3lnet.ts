@@ -25,7 +25,8 @@
  * statistics) the blind spot is exact (test/models/bs3lnet.test.ts checks ∂out_p/∂x_p = 0).
  *
  * Score (§2.4): the whole image through the network in eval mode, s_p = ‖x_p − x̂_p‖² / B, raw
- * (min–max normalisation is for display only). Scenes beyond the adapter's buffer limits are
+ * (min–max normalisation is for display only); `norm: 'l1'` scores Σ|x_p − x̂_p| / B instead, the
+ * error the L1 loss trains (the fast preset's choice, bs3train.ts). Scenes beyond the adapter's buffer limits are
  * scored in row tiles with a halo of the receptive radius (exactly the whole-image result).
  */
 import type { Gpu } from '../gpu/index.ts';
@@ -38,7 +39,7 @@ import { add, sub } from '../ops/binary.ts';
 import { tensor } from '../ops/fill.ts';
 import { sum } from '../ops/reduce.ts';
 import { slice } from '../ops/shape.ts';
-import { relu, square } from '../ops/unary.ts';
+import { abs, relu, square } from '../ops/unary.ts';
 import { Generator } from '../ops/random.ts';
 import { Conv2d } from '../nn/conv.ts';
 import { BatchNorm2d } from '../nn/norm.ts';
@@ -156,36 +157,43 @@ function tileRows(gpu: Gpu, model: Bs3lnet, rows: number, cols: number, maxBytes
   return Math.max(1, Math.floor(limit / perRow) - 2 * model.radius);
 }
 
-/** Rows [lo, hi) of one [1, B, h, W] tile's output: x − x̂, or with `score` ‖x − x̂‖² per pixel. */
-function tileOut(model: Bs3lnet, x: Tensor, lo: number, hi: number, score: boolean): Tensor {
+/** Per-pixel score norm over bands: 'l2' the paper's ‖x − x̂‖², 'l1' Σ|x − x̂|. */
+export type ScoreNorm = 'l2' | 'l1';
+
+/** Rows [lo, hi) of one [1, B, h, W] tile's output: x − x̂, or with a `norm` the score sum per pixel. */
+function tileOut(model: Bs3lnet, x: Tensor, lo: number, hi: number, norm: ScoreNorm | null): Tensor {
   const d = slice(sub(x, model.forward(x)), [null, null, [lo, hi]]);
-  return score ? sum(square(d), [0, 1]) : d;
+  return norm ? sum(norm === 'l1' ? abs(d) : square(d), [0, 1]) : d;
 }
 
 export interface ScoreOptions {
   /** Buffer budget in bytes for one activation (default: the adapter's limits); forces tiling in tests. */
   maxBytes?: number;
+  /** The score's norm over bands (default 'l2', METHODS.md §2.4). */
+  norm?: ScoreNorm;
 }
 
 /**
- * Anomaly scores s_p = ‖x_p − x̂_p‖² / B (raw, row-major H×W) of `cube` (already in the model's
- * input scale) through `model` in eval mode; restores the model's mode afterwards. A model with
- * pixel-shuffle down-sampling scores each sub-image on its own (eval-mode BN is per pixel, so
- * that is exact) and merges them.
+ * Anomaly scores s_p = ‖x_p − x̂_p‖² / B, or with `norm: 'l1'` Σ|x_p − x̂_p| / B (raw, row-major
+ * H×W), of `cube` (already in the model's input scale) through `model` in eval mode; restores the
+ * model's mode afterwards. A model with pixel-shuffle down-sampling scores each sub-image on its
+ * own (eval-mode BN is per pixel, so that is exact) and merges them.
  */
 export async function bs3lnetScores(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions = {}): Promise<Float32Array> {
-  const s = await throughModel(gpu, model, cube, opts, true);
+  const norm = opts.norm ?? 'l2';
+  if (norm !== 'l2' && norm !== 'l1') throw new GpuUsageError('bs3lnetScores', `norm: expected 'l2' or 'l1', got ${String(norm)}`);
+  const s = await throughModel(gpu, model, cube, opts, norm);
   for (let i = 0; i < s.length; i++) s[i] /= cube.bands;
   return s;
 }
 
 /** The residual cube x − x̂ (band-sequential, like `cube`) through `model` in eval mode. */
 export async function bs3lnetResiduals(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions = {}): Promise<Cube> {
-  return { rows: cube.rows, cols: cube.cols, bands: cube.bands, data: await throughModel(gpu, model, cube, opts, false) };
+  return { rows: cube.rows, cols: cube.cols, bands: cube.bands, data: await throughModel(gpu, model, cube, opts, null) };
 }
 
 /** Scores (H×W) or residuals (B×H×W) of `cube`, per sub-image when the model uses PD. */
-async function throughModel(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions, score: boolean): Promise<Float32Array> {
+async function throughModel(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions, score: ScoreNorm | null): Promise<Float32Array> {
   if (cube.bands !== model.bands) throw new GpuUsageError('bs3lnetScores', `cube bands: expected ${model.bands} (the model's), got ${cube.bands}`);
   const wasTraining = model.training;
   model.eval();
@@ -205,7 +213,7 @@ async function throughModel(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOpt
 }
 
 /** One image through the model (eval mode already set), in row tiles when it exceeds the buffer budget. */
-async function plainOut(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions, score: boolean): Promise<Float32Array> {
+async function plainOut(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions, score: ScoreNorm | null): Promise<Float32Array> {
   const { rows, cols, bands } = cube;
   const out = new Float32Array((score ? 1 : bands) * rows * cols);
   const step = Math.min(rows, tileRows(gpu, model, rows, cols, opts.maxBytes));

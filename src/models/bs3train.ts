@@ -12,16 +12,14 @@
  *   the paper), each band standardised (zero mean, unit variance; scores are in those units).
  *   Its default network is the true blind-spot one (`blindspot: 'conv'`) on 2×2 pixel-shuffled
  *   sub-images (pd.ts): a one-pixel blind spot lets an object two or three pixels wide be
- *   predicted from itself; PD took Sandiego from 0.8382 to 0.9573 and abu-urban-1 from 0.9498 to
- *   0.9735 (a factor of 3: abu-urban-1 0.9830, abu-beach-2 0.9000 against 0.9036). With
+ *   predicted from itself. With it the lr follows a cosine from 1e-3 to 0; from step 20 the 2 %
+ *   of pixels reconstructed worst so far are left out of the loss (bs3mine.ts, after Super-AD's
+ *   background mining: anomalies should not be learnt); and the score is the mean absolute error
+ *   over bands, the error the L1 loss trains, not the paper's squared L2. With
  *   `blindspot: 'mask'` each step draws a fresh N2V mask (10 % of the pixels, bs3mask.ts: 1,000
- *   masked pixels of a 100×100 scene per step against the paper's 37 per patch) and PD is off
- *   (it lost there: abu-beach-2 0.9042 → 0.8856). A 100×100×205 scene trains in ~3 minutes on
- *   the 2-core lavapipe machine (~1.7 s per step). Scenes over 128×128 pixels train on a random
- *   crop per step, so a step costs the same on any scene. `scaling: 'minmax'` (one global
- *   affine map, the raw data's band weighting) is scene-dependent: abu-beach-2 0.9215 against
- *   0.9042 with 'band', but HYDICE-II 0.908 against 0.9878 (mask; RX 0.9106 and 0.9272). The
- *   README table has the numbers and commands.
+ *   masked pixels of a 100×100 scene per step against the paper's 37 per patch) with a constant
+ *   lr, no mining, no PD and the L2 score. Each choice was measured (AUC and time, seed 1; the
+ *   README has the numbers). Scenes over 128×128 pixels train on a random crop per step.
  * With `blindspot: 'conv'` nothing is masked: the network cannot see the centre, so the loss is
  * the plain L1 over every element.
  *
@@ -31,19 +29,22 @@
  * the AUC).
  */
 import type { Gpu } from '../gpu/index.ts';
-import { backward } from '../autograd/tape.ts';
+import { backward, noGrad } from '../autograd/tape.ts';
 import { scope } from '../tensor/scope.ts';
 import { view, type Tensor } from '../tensor/tensor.ts';
 import { GpuUsageError } from '../gpu/index.ts';
-import { mul } from '../ops/binary.ts';
+import { mul, sub } from '../ops/binary.ts';
+import { mean } from '../ops/reduce.ts';
+import { abs } from '../ops/unary.ts';
 import { tensor } from '../ops/fill.ts';
 import { indexSelect } from '../ops/gather.ts';
 import { l1Loss } from '../ops/loss.ts';
 import { Adam } from '../nn/optim.ts';
 import type { Cube } from '../data/cube.ts';
-import { Bs3lnet, bs3lnetScores, type BlindSpot } from './bs3lnet.ts';
+import { Bs3lnet, bs3lnetScores, type BlindSpot, type ScoreNorm, type ScoreOptions } from './bs3lnet.ts';
 import { hostRng, imageMask, paperBatch, scaleCube, type Scaling } from './bs3mask.ts';
 import { pdSplit } from './pd.ts';
+import { ErrorMap, type StepWindow } from './bs3mine.ts';
 
 export type Preset = 'fast' | 'paper';
 
@@ -58,6 +59,8 @@ export interface Bs3Settings {
   /** Optional cap on the optimizer steps (a short paper run). */
   steps: number | null;
   lr: number;
+  /** 'constant', or 'cosine': lr · (1 + cos(π·step/steps)) / 2, from lr towards 0. */
+  schedule: 'constant' | 'cosine';
   betas: [number, number];
   weightDecay: number;
   scaling: Scaling;
@@ -68,12 +71,21 @@ export interface Bs3Settings {
   window: number;
   /** Pixel-shuffle down-sampling factor (pd.ts; 1: none; image mode only). */
   pd: number;
+  /**
+   * Background pixel mining (after Super-AD's OBPM): from step `mineFrom` on, the fraction `mine`
+   * of pixels with the largest error at the previous step is left out of the loss, so likely
+   * anomalies do not teach the network to reconstruct them (0: off; image mode with 'conv').
+   */
+  mine: number;
+  mineFrom: number;
+  /** The score's norm over bands (bs3lnet.ts): 'l2' the paper's, 'l1' the trained error. */
+  score: ScoreNorm;
   seed: number;
 }
 
 export const BS3_PRESETS: Record<Preset, Omit<Bs3Settings, 'blindspot' | 'seed' | 'steps'>> = {
-  paper: { preset: 'paper', mode: 'patch', epochs: 1000, lr: 1e-4, betas: [0.5, 0.999], weightDecay: 1e-5, scaling: 'none', patch: 19, batch: 100, ratio: 0.9, window: 5, pd: 1 },
-  fast: { preset: 'fast', mode: 'image', epochs: 100, lr: 1e-3, betas: [0.5, 0.999], weightDecay: 1e-5, scaling: 'band', patch: 0, batch: 1, ratio: 0.9, window: 5, pd: 1 },
+  paper: { preset: 'paper', mode: 'patch', epochs: 1000, lr: 1e-4, schedule: 'constant', betas: [0.5, 0.999], weightDecay: 1e-5, scaling: 'none', patch: 19, batch: 100, ratio: 0.9, window: 5, pd: 1, mine: 0, mineFrom: 0, score: 'l2' },
+  fast: { preset: 'fast', mode: 'image', epochs: 100, lr: 1e-3, schedule: 'cosine', betas: [0.5, 0.999], weightDecay: 1e-5, scaling: 'band', patch: 0, batch: 1, ratio: 0.9, window: 5, pd: 2, mine: 0.02, mineFrom: 20, score: 'l1' },
 };
 
 export interface TrainProgress {
@@ -85,6 +97,8 @@ export interface TrainProgress {
 export interface Bs3TrainOptions extends Partial<Omit<Bs3Settings, 'preset'>> {
   preset?: Preset;
   onProgress?: (p: TrainProgress) => void;
+  /** Awaited after each step (e.g. to score snapshots of the model while it trains). */
+  afterStep?: (step: number, model: Bs3lnet) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -108,11 +122,22 @@ export function bs3Settings(opts: Bs3TrainOptions = {}): Bs3Settings {
   // The paper preset is the code's network (N2V masking); the fast preset the true blind spot.
   const s: Bs3Settings = { ...BS3_PRESETS[preset], blindspot: preset === 'paper' ? 'mask' : 'conv', seed: 1, steps: null };
   for (const [k, v] of Object.entries(opts)) if (v !== undefined && k in s && k !== 'preset') (s as unknown as Record<string, unknown>)[k] = v;
-  // The fast preset's PD factor: 2 for the blind-spot network (measured: Sandiego 0.8382 → 0.9573,
-  // abu-urban-1 0.9498 → 0.9735); 1 with N2V masking, where PD lost (abu-beach-2 0.9042 → 0.8856).
-  if (opts.pd === undefined && preset === 'fast') s.pd = s.blindspot === 'conv' ? 2 : 1;
+  // The fast preset's PD factor, schedule, mining and score were measured with the blind-spot
+  // network; N2V masking keeps what was measured there: PD 1 (PD lost: abu-beach-2 0.9042 →
+  // 0.8856), a constant lr, no mining (its loss sees only the masked pixels) and the L2 score.
+  if (preset === 'fast' && s.blindspot === 'mask') {
+    if (opts.pd === undefined) s.pd = 1;
+    if (opts.schedule === undefined) s.schedule = 'constant';
+    if (opts.mine === undefined) s.mine = 0;
+    if (opts.score === undefined) s.score = 'l2';
+  }
   if (!Number.isInteger(s.epochs) || s.epochs < 1) throw new GpuUsageError('trainBs3lnet', `epochs: expected a positive integer, got ${s.epochs}`);
   if (!Number.isInteger(s.pd) || s.pd < 1 || (s.pd > 1 && s.mode !== 'image')) throw new GpuUsageError('trainBs3lnet', `pd: expected a positive integer (above 1 with whole-image steps only), got ${s.pd} with ${s.mode} steps`);
+  if (s.schedule !== 'constant' && s.schedule !== 'cosine') throw new GpuUsageError('trainBs3lnet', `schedule: expected 'constant' or 'cosine', got ${String(s.schedule)}`);
+  if (!(s.mine >= 0 && s.mine < 0.5)) throw new GpuUsageError('trainBs3lnet', `mine: expected a fraction in [0, 0.5), got ${s.mine}`);
+  if (s.mine > 0 && (s.mode !== 'image' || s.blindspot !== 'conv')) throw new GpuUsageError('trainBs3lnet', `mine: expected 0 (off) unless whole-image steps train the 'conv' blind-spot network, got ${s.mine} with ${s.mode} steps and '${s.blindspot}'`);
+  if (s.score !== 'l2' && s.score !== 'l1') throw new GpuUsageError('trainBs3lnet', `score: expected 'l2' or 'l1', got ${String(s.score)}`);
+  if (!Number.isInteger(s.mineFrom) || s.mineFrom < 0) throw new GpuUsageError('trainBs3lnet', `mineFrom: expected a step number ≥ 0, got ${s.mineFrom}`);
   if (s.steps !== null && (!Number.isInteger(s.steps) || s.steps < 1)) throw new GpuUsageError('trainBs3lnet', `steps: expected a positive integer, got ${s.steps}`);
   return s;
 }
@@ -122,18 +147,20 @@ function maskedL1(out: Tensor, label: Tensor, weight: Tensor | null): Tensor {
   return weight ? l1Loss(mul(out, weight), mul(label, weight)) : l1Loss(out, label);
 }
 
-/** One optimizer step on (input, label, weight); returns the loss tensor. */
-function step(model: Bs3lnet, opt: Adam, input: Tensor, label: Tensor, weight: Tensor | null): Tensor {
+/** One optimizer step on (input, label, weight); the loss and, with `perPixel`, the L1 error per pixel [N, 1, H, W]. */
+function step(model: Bs3lnet, opt: Adam, input: Tensor, label: Tensor, weight: Tensor | null, perPixel: boolean): { loss: Tensor; err: Tensor | null } {
   return scope(() => {
-    const loss = maskedL1(model.forward(input), label, weight);
+    const out = model.forward(input);
+    const loss = maskedL1(out, label, weight);
+    const err = perPixel ? noGrad(() => mean(abs(sub(out, label)), [1], true)) : null;
     backward(loss);
     opt.step();
     opt.zeroGrad();
-    return loss;
+    return { loss, err };
   });
 }
 
-type StepSource = (i: number) => Promise<{ input: Tensor; label: Tensor; weight: Tensor | null }>;
+type StepSource = (i: number) => Promise<{ input: Tensor; label: Tensor; weight: Tensor | null; at?: StepWindow }>;
 
 /** Whole-image steps train on crops of at most this many pixels (128 × 128): a bounded step on any scene. */
 export const MAX_STEP_PIXELS = 128 * 128;
@@ -175,8 +202,9 @@ function imageSource(gpu: Gpu, cube: Cube, s: Bs3Settings): { next: StepSource; 
   const whole = h === rows && w === cols ? stepImage(gpu, cube, s.pd) : null;
   const rand = hostRng(s.seed ^ 0x5eed);
   const next: StepSource = async () => {
-    const x = whole ? view(whole, whole.shape) : stepImage(gpu, { rows: h, cols: w, bands, data: cropCube(cube, Math.floor(rand() * (rows - h + 1)), Math.floor(rand() * (cols - w + 1)), h, w) }, s.pd);
-    if (s.blindspot === 'conv') return { input: x, label: x, weight: null };
+    const [r0, c0] = whole ? [0, 0] : [Math.floor(rand() * (rows - h + 1)), Math.floor(rand() * (cols - w + 1))];
+    const x = whole ? view(whole, whole.shape) : stepImage(gpu, { rows: h, cols: w, bands, data: cropCube(cube, r0, c0, h, w) }, s.pd);
+    if (s.blindspot === 'conv') return { input: x, label: x, weight: null, at: { r0, c0, h, w, f: s.pd } };
     const [n, , sh, sw] = x.shape;
     const m = imageMask(sh, sw, 1 - s.ratio, s.window, rand);
     const idx = tensor(gpu, m.source, [sh * sw], 'i32');
@@ -215,10 +243,15 @@ function shuffled(n: number, rand: () => number): Int32Array {
   return a;
 }
 
+/** The learning rate of step i (0-based) of `steps` under the settings' schedule. */
+export function stepLr(s: Pick<Bs3Settings, 'lr' | 'schedule'>, i: number, steps: number): number {
+  return s.schedule === 'cosine' ? (s.lr * (1 + Math.cos((Math.PI * i) / steps))) / 2 : s.lr;
+}
+
 /**
  * Trains BS3LNet on `cube` (deterministic for a seed on one adapter). Stops cleanly between
  * steps when `signal` aborts (the model is left as trained so far). Score the result with
- * `bs3lnetScores(gpu, result.model, result.input)`.
+ * `bs3ResultScores(gpu, result)`.
  */
 export async function trainBs3lnet(gpu: Gpu, cube: Cube, opts: Bs3TrainOptions = {}): Promise<Bs3Result> {
   const settings = bs3Settings(opts);
@@ -230,6 +263,7 @@ export async function trainBs3lnet(gpu: Gpu, cube: Cube, opts: Bs3TrainOptions =
   const losses: number[] = [];
   const t0 = performance.now();
   let aborted = false;
+  const errors = settings.mine > 0 ? new ErrorMap(cube.rows, cube.cols) : null;
   try {
     model.train();
     for (let i = 0; i < steps; i++) {
@@ -237,13 +271,21 @@ export async function trainBs3lnet(gpu: Gpu, cube: Cube, opts: Bs3TrainOptions =
         aborted = true;
         break;
       }
+      opt.lr = stepLr(settings, i, steps);
       const b = await src.next(i);
-      const loss = step(model, opt, b.input, b.label, b.weight);
-      for (const t of new Set([b.input, b.label, b.weight])) t?.dispose();
+      const mining = errors !== null && b.at !== undefined;
+      const weight = mining && i >= settings.mineFrom ? errors!.weights(gpu, b.at!, settings.mine) : b.weight;
+      const { loss, err } = step(model, opt, b.input, b.label, weight, mining);
+      for (const t of new Set([b.input, b.label, b.weight, weight])) t?.dispose();
       const [v] = await loss.data();
       loss.dispose();
+      if (err) {
+        errors!.record((await err.data()) as Float32Array, b.at!);
+        err.dispose();
+      }
       losses.push(v);
       opts.onProgress?.({ step: i + 1, steps, loss: v });
+      await opts.afterStep?.(i + 1, model);
     }
   } finally {
     src.dispose();
@@ -252,4 +294,7 @@ export async function trainBs3lnet(gpu: Gpu, cube: Cube, opts: Bs3TrainOptions =
   return { model, losses, seconds: (performance.now() - t0) / 1e3, settings, input, aborted };
 }
 
-export { bs3lnetScores };
+/** Scores of a trained result on its own input, with its settings' norm (what `hsi detect` writes). */
+export function bs3ResultScores(gpu: Gpu, r: Pick<Bs3Result, 'model' | 'input' | 'settings'>, opts: Omit<ScoreOptions, 'norm'> = {}): Promise<Float32Array> {
+  return bs3lnetScores(gpu, r.model, r.input, { ...opts, norm: r.settings.score });
+}

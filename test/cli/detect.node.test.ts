@@ -59,14 +59,16 @@ test('hsi detect --model bs3lnet: trains with progress lines, same seed gives th
   const s = JSON.parse(runs[0].stdout.trim().split('\n').at(-1)!);
   assert.is(s.model, 'bs3lnet');
   assert.is(s.seed, 7);
-  assert.equal([s.settings.preset, s.settings.blindspot, s.settings.pd, s.settings.epochs, s.settings.steps], ['fast', 'conv', 2, 3, 3]);
+  assert.equal([s.settings.preset, s.settings.blindspot, s.settings.pd, s.settings.epochs, s.settings.steps, s.settings.score], ['fast', 'conv', 2, 3, 3, 'l1']);
   assert.ok(s.seconds.train > 0 && Number.isFinite(s.settings.finalLoss));
   assert.match(runs[0].stderr, /step 1\/3 loss \d/);
   const [a, b] = outs.map((o) => readFileSync(path.join(o, 'scores.npy')));
   assert.ok(Buffer.compare(a, b) === 0, 'same seed, same scores');
   const mask = await hsi(['detect', scene, '--blindspot', 'mask', '--pd', '1', '--epochs', '2', '--out', path.join(dir, 'bs3m'), '--json']);
   const m = JSON.parse(mask.stdout.trim().split('\n').at(-1)!);
-  assert.equal([m.settings.blindspot, m.settings.pd, m.settings.steps], ['mask', 1, 2]);
+  assert.equal([m.settings.blindspot, m.settings.pd, m.settings.steps, m.settings.score], ['mask', 1, 2, 'l2']);
+  const l1 = await hsi(['detect', scene, '--blindspot', 'mask', '--score', 'l1', '--epochs', '2', '--out', path.join(dir, 'bs3l1'), '--json']);
+  assert.is(JSON.parse(l1.stdout.trim().split('\n').at(-1)!).settings.score, 'l1');
 });
 
 test('hsi detect: Ctrl-C during training exits 130 and writes nothing', async () => {
@@ -94,6 +96,8 @@ test('bad command lines exit 2 with usage; bad files exit 1 naming the problem',
   assert.match(r.stderr, /--blindspot: expected one of mask, conv, got centre/);
   r = await hsiFails(['detect', scene, '--pd', '0']);
   assert.match(r.stderr, /--pd: expected an integer in \[1, 8\], got 0/);
+  r = await hsiFails(['detect', scene, '--score', 'l3']);
+  assert.match(r.stderr, /--score: expected one of l1, l2, got l3/);
   r = await hsiFails(['detect']);
   assert.is(r.code, 2);
   r = await hsiFails(['detect', path.join(dir, 'missing.mat')]);

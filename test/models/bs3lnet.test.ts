@@ -3,10 +3,10 @@ import * as assert from 'uvu/assert';
 import { GpuUsageError, liveGraphNodes, tensor } from '../../src/index.ts';
 import { synthScene } from '../../src/data/synth.ts';
 import { rocAuc } from '../../src/metrics/roc.ts';
-import { Bs3lnet, bs3lnetScores } from '../../src/models/bs3lnet.ts';
+import { Bs3lnet, bs3lnetResiduals, bs3lnetScores } from '../../src/models/bs3lnet.ts';
 import { hostRng, imageMask, paperBatch, reflectIndex, scaleCube } from '../../src/models/bs3mask.ts';
-import { bs3Settings, cropShape, MAX_STEP_PIXELS, trainBs3lnet } from '../../src/models/bs3train.ts';
-import { testGpu, throwsLike, uniform } from '../harness/gpu.ts';
+import { bs3ResultScores, bs3Settings, cropShape, MAX_STEP_PIXELS, trainBs3lnet } from '../../src/models/bs3train.ts';
+import { rejects, testGpu, throwsLike, uniform } from '../harness/gpu.ts';
 import { assertBlindSpot } from '../harness/blindspot.ts';
 
 const test = suite('models/bs3lnet');
@@ -108,12 +108,35 @@ test('default fast preset (blind-spot network on 2×2 pixel-shuffled sub-images)
   const gpu = await testGpu();
   const { cube, map } = synthScene({ rows: 32, cols: 32, bands: 20, anomalies: 6, seed: 3 });
   const r = await trainBs3lnet(gpu, cube, { epochs: 40, seed: 7 });
-  assert.equal([r.settings.blindspot, r.settings.pd, r.model.pd], ['conv', 2, 2]);
-  const auc = rocAuc(await bs3lnetScores(gpu, r.model, r.input), map.data);
+  assert.equal([r.settings.blindspot, r.settings.pd, r.model.pd, r.settings.score], ['conv', 2, 2, 'l1']);
+  const auc = rocAuc(await bs3ResultScores(gpu, r), map.data);
   console.log(`\n  bs3lnet default (conv, PD 2), 32×32×20 synthetic, 40 steps: loss ${r.losses[0].toFixed(4)} → ${r.losses.at(-1)!.toFixed(4)}, AUC ${auc.toFixed(4)}`);
   assert.ok(r.losses.at(-1)! < r.losses[0], `loss ${r.losses[0]} → ${r.losses.at(-1)}`);
   assert.ok(auc > 0.9, `AUC ${auc}`);
   assert.equal([bs3Settings({ preset: 'paper' }).blindspot, bs3Settings({ preset: 'paper' }).pd, bs3Settings({ blindspot: 'mask' }).pd], ['mask', 1, 1]);
+  r.model.dispose();
+});
+
+test("score norms: 'l2' (default) and 'l1' against float64 sums of the residual cube, whole and in row tiles", async () => {
+  const gpu = await testGpu();
+  const { cube } = synthScene({ rows: 19, cols: 23, bands: 7, anomalies: 2, seed: 8 });
+  const r = await trainBs3lnet(gpu, cube, { epochs: 3, seed: 5 });
+  const res = (await bs3lnetResiduals(gpu, r.model, r.input)).data;
+  const n = cube.rows * cube.cols;
+  const ref = (f: (v: number) => number): number[] => Array.from({ length: n }, (_, p) => {
+    let acc = 0;
+    for (let b = 0; b < cube.bands; b++) acc += f(res[b * n + p]);
+    return acc / cube.bands;
+  });
+  const close = (got: Float32Array, want: number[], what: string): void => {
+    for (let p = 0; p < n; p++) assert.ok(Math.abs(got[p] - want[p]) <= 1e-5 * Math.abs(want[p]) + 1e-7, `${what} pixel ${p}: ${got[p]} vs ${want[p]}`);
+  };
+  close(await bs3lnetScores(gpu, r.model, r.input), ref((v) => v * v), 'l2');
+  const l1 = await bs3lnetScores(gpu, r.model, r.input, { norm: 'l1' });
+  close(l1, ref(Math.abs), 'l1');
+  assert.equal(Array.from(await bs3ResultScores(gpu, r)), Array.from(l1), 'the fast preset scores with l1');
+  assert.equal(Array.from(await bs3lnetScores(gpu, r.model, r.input, { norm: 'l1', maxBytes: 20000 })), Array.from(l1));
+  await rejects(bs3lnetScores(gpu, r.model, r.input, { norm: 'l3' as never }), GpuUsageError, /bs3lnetScores: norm: expected 'l2' or 'l1', got l3/);
   r.model.dispose();
 });
 
