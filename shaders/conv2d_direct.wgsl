@@ -22,10 +22,10 @@
 //   → out [COUT, CIN, KH, KW]: mask[t] · Σ_{n, oh, ow} xp[n, oh·SH + ky·DH, ow·SW + kx·DW, ci] · dyp[., co]
 //   (the filter gradient as one product with K = N·HO·WO: no split, no reduction pass).
 //
-// Tiling (the matmul.wgsl plan): a workgroup is one subgroup of 8 lanes owning TM rows × 32
-// columns; per step of 4 along K, lane l loads the 4×4 block of rows 4l … 4l+3 (and 32 + 4l …)
-// as vec4s and spreads it with subgroupBroadcast, and loads its own 4×4 block of the other
-// operand for columns 4l … 4l+3. Forward rows are output pixels, K = (tap, input channel),
+// Tiling (the matmul.wgsl plan): a workgroup is one subgroup of 8 lanes owning TM rows × TN
+// columns (32 or 64 each); per step of 4 along K, lane l loads the 4×4 block of rows 4l … 4l+3
+// (and 32 + 4l …) as vec4s and spreads it with subgroupBroadcast, and loads its own 4×4 blocks
+// of the other operand for columns 4l … 4l+3 (and 32 + 4l …). Forward rows are output pixels, K = (tap, input channel),
 // columns output channels; weight-gradient rows are input channels of one tap, K = pixels.
 // Taps whose mask is exactly 0 are skipped (the blind-spot conv does 8/9 of the work).
 // Dispatch: packs one vec4 per invocation, WG per workgroup; products one workgroup per tile,
@@ -38,6 +38,8 @@ enable subgroups;
 override WG: u32 = 64;
 // Rows per product tile: 32 or 64 (each sg_update covers 32 rows).
 override TM: u32 = 64;
+// Columns per product tile: 32 or 64 (lane l owns columns 4l … 4l+3 of every 32; regtile.wgsl).
+override TN: u32 = 32;
 const LANES = 8u;
 
 struct Params {
@@ -151,7 +153,7 @@ fn conv2d_direct_forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgro
   let t = tile_index(wid, nwg);
   if (t >= params.tiles) { return; }
   let row0 = (t / params.tiles_n) * TM;
-  let col = (t % params.tiles_n) * 32u + 4u * lane;
+  let col = (t % params.tiles_n) * TN + 4u * lane;
   let cq = params.cp / 4u;
   let oq = params.op / 4u;
   let r = row0 + 4u * lane;
@@ -162,11 +164,16 @@ fn conv2d_direct_forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgro
     if (gate(tap) == 0.0) { continue; }
     let off = ((tap / params.kw) * params.dh * params.wp + (tap % params.kw) * params.dw) * cq;
     var wi = tap * params.cp * oq + min(col, params.op - 4u) / 4u;
+    var wj = tap * params.cp * oq + min(col + 32u, params.op - 4u) / 4u;
     for (var c = off; c < off + cq; c++) {
       let bm = mat4x4f(wp[wi], wp[wi + oq], wp[wi + 2u * oq], wp[wi + 3u * oq]);
+      // With TN = 32 bn is never read (the compiler drops the branch).
+      var bn = bm;
+      if (TN > 32u) { bn = mat4x4f(wp[wj], wp[wj + oq], wp[wj + 2u * oq], wp[wj + 3u * oq]); }
       wi += 4u * oq;
-      sg_update(&acc, 0u, mat4x4f(xp[b0[0] + c], xp[b0[1] + c], xp[b0[2] + c], xp[b0[3] + c]), bm);
-      if (TM > 32u) { sg_update(&acc, 32u, mat4x4f(xp[b1[0] + c], xp[b1[1] + c], xp[b1[2] + c], xp[b1[3] + c]), bm); }
+      wj += 4u * oq;
+      sg_update(&acc, 0u, mat4x4f(xp[b0[0] + c], xp[b0[1] + c], xp[b0[2] + c], xp[b0[3] + c]), bm, bn);
+      if (TM > 32u) { sg_update(&acc, 32u, mat4x4f(xp[b1[0] + c], xp[b1[1] + c], xp[b1[2] + c], xp[b1[3] + c]), bm, bn); }
     }
   }
   let pixels = params.ho * params.wo;
@@ -174,9 +181,11 @@ fn conv2d_direct_forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgro
     let row = row0 + i;
     if (row >= params.n * pixels) { break; }
     let o = (row / pixels) * params.cout * pixels + row % pixels;
-    for (var j = 0u; j < 4u; j++) {
-      let co = col + j;
-      if (co < params.cout) { out[o + co * pixels] = acc[i][j] + select(0.0, bias[co], params.has_bias != 0u); }
+    for (var h = 0u; h < TN / 32u; h++) {
+      for (var j = 0u; j < 4u; j++) {
+        let co = col + 32u * h + j;
+        if (co < params.cout) { out[o + co * pixels] = acc[2u * i + h][j] + select(0.0, bias[co], params.has_bias != 0u); }
+      }
     }
   }
 }
@@ -218,12 +227,13 @@ fn conv2d_direct_backward_weight(@builtin(workgroup_id) wid: vec3u, @builtin(num
   let per_tap = params.tiles_m * params.tiles_n;
   let tap = t / per_tap;
   let row0 = ((t % per_tap) / params.tiles_n) * TM;
-  let col = (t % params.tiles_n) * 32u + 4u * lane;
+  let col = (t % params.tiles_n) * TN + 4u * lane;
   let cq = params.cp / 4u;
   let off = ((tap / params.kw) * params.dh * params.wp + (tap % params.kw) * params.dw) * cq;
   let c0 = off + min(row0 + 4u * lane, params.cp - 4u) / 4u;
   let c1 = off + min(row0 + 32u + 4u * lane, params.cp - 4u) / 4u;
   let colq = min(col, params.op - 4u) / 4u;
+  let colq2 = min(col + 32u, params.op - 4u) / 4u;
   let g = gate(tap);
   let m = params.n * params.ho * params.wo;
   let last = origin(m - 1u);
@@ -235,15 +245,19 @@ fn conv2d_direct_backward_weight(@builtin(workgroup_id) wid: vec3u, @builtin(num
     let o2 = walk_next(&walk, last);
     let o3 = walk_next(&walk, last);
     let bm = dy_block(p, colq);
-    sg_update(&acc, 0u, transpose(mat4x4f(xp[o0 + c0], xp[o1 + c0], xp[o2 + c0], xp[o3 + c0])), bm);
-    if (TM > 32u) { sg_update(&acc, 32u, transpose(mat4x4f(xp[o0 + c1], xp[o1 + c1], xp[o2 + c1], xp[o3 + c1])), bm); }
+    var bn = bm;
+    if (TN > 32u) { bn = dy_block(p, colq2); }
+    sg_update(&acc, 0u, transpose(mat4x4f(xp[o0 + c0], xp[o1 + c0], xp[o2 + c0], xp[o3 + c0])), bm, bn);
+    if (TM > 32u) { sg_update(&acc, 32u, transpose(mat4x4f(xp[o0 + c1], xp[o1 + c1], xp[o2 + c1], xp[o3 + c1])), bm, bn); }
   }
   for (var i = 0u; i < TM; i++) {
     let ci = row0 + i;
     if (ci >= params.cin) { break; }
-    for (var j = 0u; j < 4u; j++) {
-      let co = col + j;
-      if (co < params.cout) { out[(co * params.cin + ci) * params.kh * params.kw + tap] = g * acc[i][j]; }
+    for (var h = 0u; h < TN / 32u; h++) {
+      for (var j = 0u; j < 4u; j++) {
+        let co = col + 32u * h + j;
+        if (co < params.cout) { out[(co * params.cin + ci) * params.kh * params.kw + tap] = g * acc[2u * i + h][j]; }
+      }
     }
   }
 }

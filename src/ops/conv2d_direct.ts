@@ -34,16 +34,35 @@ export function useDirect(gpu: Gpu, geo: ConvGeometry): boolean {
   return geo.g === 1 && subgroupMatmulFits(gpu);
 }
 
-function directKernel(gpu: Gpu, entry: string, tm?: number) {
+function directKernel(gpu: Gpu, entry: string, tile?: Tile) {
   // The register-tile update is matmul's (regtile.wgsl), appended after the file's last line.
-  return gpu.kernel({ file: DIRECT, source: `${directSource}\n${regTile}`, entry, overrides: tm ? { TM: tm } : {} });
+  return gpu.kernel({ file: DIRECT, source: `${directSource}\n${regTile}`, entry, overrides: tile ? { TM: tile.tm, TN: tile.tn } : {} });
 }
 
 /** The three products a direct conv runs; each is tuned on its own. */
 export type DirectPass = 'forward' | 'dInput' | 'dWeight';
 
-/** Rows per product tile, 'direct/TM' (same arithmetic per output, so the tuner may pick either). */
-export const DIRECT_CHOICES = ['direct/64', 'direct/32'];
+/**
+ * Rows × columns per product tile, 'direct/TMxTN' (same arithmetic per output, so the tuner may
+ * pick any); columns are the product's output channels (the input's for dInput).
+ */
+export const DIRECT_CHOICES = ['direct/64x64', 'direct/64x32', 'direct/32x64', 'direct/32x32'];
+
+/** A product tile: rows and columns. */
+interface Tile {
+  tm: number;
+  tn: number;
+}
+
+/** The product's columns: output channels of forward and dWeight, input channels of dInput. */
+function productColumns(pass: DirectPass, geo: ConvGeometry): number {
+  return pass === 'dInput' ? geo.c : geo.o;
+}
+
+/** The untuned choice (lavapipe's best): 64 rows, 64 columns unless the product has ≤ 32. */
+export function directDefault(pass: DirectPass, geo: ConvGeometry): string {
+  return `direct/64x${productColumns(pass, geo) > 32 ? 64 : 32}`;
+}
 
 /** The tuning key of one pass over `geo` (output pixels bucketed to powers of two; padding aside). */
 export function directKey(pass: DirectPass, geo: ConvGeometry): string {
@@ -59,10 +78,11 @@ export function withDirectChoice<T>(gpu: Gpu, choice: string, fn: () => T): T {
   return forced.run(gpu, choice, fn);
 }
 
-/** Tile rows for one pass: forced, else tuned, else 64 (lavapipe's best). */
-function tileRows(gpu: Gpu, pass: DirectPass, geo: ConvGeometry): number {
+/** The tile of one pass: forced, else tuned, else the default. */
+function tileFor(gpu: Gpu, pass: DirectPass, geo: ConvGeometry): Tile {
   const c = forced.get(gpu) ?? gpu.tuning.get(directKey(pass, geo));
-  return c && DIRECT_CHOICES.includes(c) ? Number(c.split('/')[1]) : 64;
+  const [tm, tn] = (c && DIRECT_CHOICES.includes(c) ? c : directDefault(pass, geo)).split('/')[1].split('x').map(Number);
+  return { tm, tn };
 }
 
 /** src [N, C, H, W] → channels-last [N, HP, WP, CP] with zero padding / zero insertion (see the shader). */
@@ -82,11 +102,11 @@ function packWeight(weight: Tensor, mask: Tensor, p: Pick<DirectParams, 'cin' | 
 }
 
 /** The product of conv2d_direct_forward into [N, COUT, HO, WO]. */
-function directProduct(xp: Tensor, wp: Tensor, mask: Tensor, bias: Tensor | null, p: DirectParams, tm: number): Tensor {
+function directProduct(xp: Tensor, wp: Tensor, mask: Tensor, bias: Tensor | null, p: DirectParams, tile: Tile): Tensor {
   const out = empty(xp.gpu, [p.n, p.cout, p.ho, p.wo], 'f32', OP);
-  const k = directKernel(xp.gpu, 'conv2d_direct_forward', tm);
+  const k = directKernel(xp.gpu, 'conv2d_direct_forward', tile);
   const tilesM = Math.ceil((p.n * p.ho * p.wo) / k.constant('TM'));
-  const tilesN = Math.ceil(p.op / (4 * k.workgroupSize[0]));
+  const tilesN = Math.ceil(p.op / k.constant('TN'));
   const params = { ...p, has_bias: Number(bias !== null), tiles: tilesM * tilesN, tiles_m: tilesM, tiles_n: tilesN };
   k.dispatch({ xp: xp.buffer, wp: wp.buffer, mask: mask.buffer, bias: (bias ?? mask).buffer, out: out.buffer }, params, k.grid1d(params.tiles * k.workgroupSize[0]));
   return out;
@@ -106,7 +126,7 @@ function directForward(geo: ConvGeometry, x: Tensor, weight: Tensor, bias: Tenso
   const p = forwardParams(geo);
   const xp = packInput(x, p);
   const wp = packWeight(weight, mask, p);
-  const y = directProduct(xp, wp, mask, bias, p, tileRows(x.gpu, 'forward', geo));
+  const y = directProduct(xp, wp, mask, bias, p, tileFor(x.gpu, 'forward', geo));
   drop(xp, wp);
   return y;
 }
@@ -124,7 +144,7 @@ export function directInputGrad(geo: ConvGeometry, dy: Tensor, weight: Tensor, m
   };
   const dyp = packInput(dy, p);
   const wp = packWeight(weight, mask, p);
-  const dx = directProduct(dyp, wp, mask, null, p, tileRows(dy.gpu, 'dInput', geo));
+  const dx = directProduct(dyp, wp, mask, null, p, tileFor(dy.gpu, 'dInput', geo));
   drop(dyp, wp);
   return dx;
 }
@@ -135,9 +155,9 @@ export function directWeightGrad(geo: ConvGeometry, x: Tensor, dy: Tensor, mask:
   const xp = packInput(x, p);
   const dyp = packInput(dy, { ...DIRECT_BASE, n: geo.n, c: geo.o, h: geo.ho, w: geo.wo, cp: p.op, hp: geo.ho, wp: geo.wo });
   const out = empty(x.gpu, [geo.o, geo.c, geo.kh, geo.kw], 'f32', 'dWeight');
-  const k = directKernel(x.gpu, 'conv2d_direct_backward_weight', tileRows(x.gpu, 'dWeight', geo));
+  const k = directKernel(x.gpu, 'conv2d_direct_backward_weight', tileFor(x.gpu, 'dWeight', geo));
   const tilesM = Math.ceil(p.cp / k.constant('TM'));
-  const tilesN = Math.ceil(p.op / (4 * k.workgroupSize[0]));
+  const tilesN = Math.ceil(p.op / k.constant('TN'));
   const tiles = geo.kh * geo.kw * tilesM * tilesN;
   const params = { ...p, tiles, tiles_m: tilesM, tiles_n: tilesN };
   k.dispatch({ xp: xp.buffer, dyp: dyp.buffer, mask: mask.buffer, out: out.buffer }, params, k.grid1d(tiles * k.workgroupSize[0]));

@@ -4,9 +4,9 @@
  * dimensions broadcast NumPy-style; both operands need rank ≥ 2 (reshape a vector to [1, K] or
  * [K, 1] first: unlike PyTorch, 1-D operands are refused, so the output rank is never guessed).
  *
- * Two kernels: one subgroup of 8 lanes per 32- or 64-row tile sharing A through
- * subgroupBroadcast (chosen when the device has the `subgroups` feature with ≥ 8 lanes), and a
- * register-tiled fallback. Each has a vec4 entry for shapes whose contiguous dimensions and K
+ * Two kernels: one subgroup of 8 lanes per tile of 32 or 64 rows × 32 or 64 columns sharing A
+ * through subgroupBroadcast (chosen when the device has the `subgroups` feature with ≥ 8 lanes),
+ * and a register-tiled fallback. Each has a vec4 entry for shapes whose contiguous dimensions and K
  * are multiples of 4, and a scalar entry for any shape.
  * Backward: dA = dY · op(B)ᵀ, dB = op(A)ᵀ · dY with the same kernels and transpose flags, then
  * sumTo over broadcast batch dimensions (a shared B, as in a linear layer, instead folds the
@@ -66,12 +66,13 @@ export function matmulVariant(gpu: Gpu): MatmulVariant {
 }
 
 /**
- * A kernel choice, 'family/size': subgroup/TM (rows per tile: 64 halves the B loads per output
- * over 32) or tiled/WG (invocations per workgroup). Every choice computes each output the same
- * way, so the tuner (src/gpu/tuning.ts) may pick any of them without changing a bit.
+ * A kernel choice, 'family/size': subgroup/TMxTN (rows × columns per tile: 64 rows halve the B
+ * loads per output over 32, 64 columns the A loads and broadcasts) or tiled/WG (invocations per
+ * workgroup). Every choice computes each output the same way, so the tuner (src/gpu/tuning.ts)
+ * may pick any of them without changing a bit.
  */
 export function matmulChoices(gpu: Gpu): string[] {
-  const sg = subgroupMatmulFits(gpu) ? ['subgroup/64', 'subgroup/32'] : [];
+  const sg = subgroupMatmulFits(gpu) ? ['subgroup/64x64', 'subgroup/64x32', 'subgroup/32x64', 'subgroup/32x32'] : [];
   const wgs = [64, 32, 128, 256].filter((wg) => wg <= gpu.limits.maxComputeInvocationsPerWorkgroup);
   return [...sg, ...wgs.map((wg) => `tiled/${wg}`)];
 }
@@ -90,11 +91,23 @@ export function withMatmulChoice<T>(gpu: Gpu, choice: string, fn: () => T): T {
   return forced.run(gpu, choice, fn);
 }
 
-/** Tile rows or workgroup size for one launch of `variant`: forced, else tuned (same family), else 64. */
-function chooseSize(gpu: Gpu, variant: MatmulVariant, m: number, n: number, k: number): number {
+/**
+ * The untuned choice for N columns (lavapipe's best): 64 × 64 subgroup tiles (1.03–1.2× over
+ * 64 × 32 at 768³–1024³, interleaved runs), 64 × 32 when N ≤ 32 (a wide tile would idle half
+ * its lanes' columns); tiled/64 without subgroups.
+ */
+export function matmulDefault(gpu: Gpu, n: number): string {
+  return subgroupMatmulFits(gpu) ? `subgroup/64x${n > 32 ? 64 : 32}` : 'tiled/64';
+}
+
+/** Overrides for one launch of `variant`: forced, else tuned (same family), else the default. */
+function chooseOverrides(gpu: Gpu, variant: MatmulVariant, m: number, n: number, k: number): Record<string, number> {
   const c = forced.get(gpu) ?? gpu.tuning.get(matmulKey(m, n, k));
-  const [family, size] = (c ?? '').split('/');
-  return family === variant && matmulChoices(gpu).includes(c!) ? Number(size) : 64;
+  const ok = c?.split('/')[0] === variant && matmulChoices(gpu).includes(c);
+  const size = (ok ? c! : variant === 'subgroup' ? matmulDefault(gpu, n) : 'tiled/64').split('/')[1];
+  if (variant === 'tiled') return { WG: Number(size) };
+  const [tm, tn] = size.split('x').map(Number);
+  return { TM: tm, TN: tn };
 }
 
 interface Plan {
@@ -168,10 +181,9 @@ function launch(variant: MatmulVariant, out: Tensor, a: Tensor, b: Tensor, L: La
   // vec4 loads need the dimension each operand is stored contiguously along, and K, in 4s.
   const vec4 = L.k > 0 && L.k % 4 === 0 && (!L.ta || L.m % 4 === 0) && (L.tb || L.n % 4 === 0);
   const entry = `matmul_forward_${variant}${vec4 ? '_vec4' : ''}`;
-  const size = chooseSize(a.gpu, variant, L.m, L.n, L.k);
-  const overrides: Record<string, number> = variant === 'subgroup' ? { TM: size } : { WG: size };
+  const overrides = chooseOverrides(a.gpu, variant, L.m, L.n, L.k);
   const kernel = a.gpu.kernel({ file: FILE, source: sourceFor(a.gpu), entry, overrides });
-  const [tm, tn] = variant === 'subgroup' ? [kernel.constant('TM'), 4 * kernel.workgroupSize[0]] : [TILED.get('rows')!, TILED.get('cols')!];
+  const [tm, tn] = variant === 'subgroup' ? [kernel.constant('TM'), kernel.constant('TN')] : [TILED.get('rows')!, TILED.get('cols')!];
   const tilesM = Math.ceil(L.m / tm);
   const tilesN = Math.ceil(L.n / tn);
   const tiles = tilesM * tilesN * shapeSize(L.batch);

@@ -12,9 +12,9 @@ import { timeCandidates, winner, type Gpu } from '../gpu/index.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { type Shape, type Tensor } from '../tensor/tensor.ts';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad, convGeometry, plain1x1, type Conv2dOptions } from './conv2d.ts';
-import { DIRECT_CHOICES, directKey, useDirect, withDirectChoice, type DirectPass } from './conv2d_direct.ts';
+import { DIRECT_CHOICES, directDefault, directKey, useDirect, withDirectChoice, type DirectPass } from './conv2d_direct.ts';
 import { tensor } from './fill.ts';
-import { matmul, matmulChoices, matmulKey, matmulVariant, withMatmulChoice } from './matmul.ts';
+import { matmul, matmulChoices, matmulDefault, matmulKey, withMatmulChoice } from './matmul.ts';
 
 export interface MatmulShape {
   m: number;
@@ -65,7 +65,6 @@ async function measure(gpu: Gpu, key: string, names: string[], fallback: string,
 export async function tuneMatmul(gpu: Gpu, shapes: MatmulShape[], opts: TuneOptions = {}): Promise<TuneResult[]> {
   const out: TuneResult[] = [];
   const seen = new Set<string>();
-  const fallback = matmulVariant(gpu) === 'subgroup' ? 'subgroup/64' : 'tiled/64';
   for (const [i, { m, n, k }] of shapes.entries()) {
     const key = matmulKey(m, n, k);
     opts.onProgress?.(i, shapes.length, key);
@@ -73,7 +72,7 @@ export async function tuneMatmul(gpu: Gpu, shapes: MatmulShape[], opts: TuneOpti
     seen.add(key);
     const [a, b] = [filled(gpu, [m, k], 1), filled(gpu, [k, n], 2)];
     const run = (c: string): void => withMatmulChoice(gpu, c, () => matmul(a, b).dispose());
-    out.push(await measure(gpu, key, matmulChoices(gpu), fallback, run, opts.rounds ?? 5));
+    out.push(await measure(gpu, key, matmulChoices(gpu), matmulDefault(gpu, n), run, opts.rounds ?? 5));
     a.dispose();
     b.dispose();
   }
@@ -114,7 +113,7 @@ export async function tuneConv2d(gpu: Gpu, shapes: ConvShape[], opts: TuneOption
       const key = directKey(pass, geo);
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(await measure(gpu, key, DIRECT_CHOICES, DIRECT_CHOICES[0], (c) => withDirectChoice(gpu, c, () => run().dispose()), opts.rounds ?? 5));
+      out.push(await measure(gpu, key, DIRECT_CHOICES, directDefault(pass, geo), (c) => withDirectChoice(gpu, c, () => run().dispose()), opts.rounds ?? 5));
     }
     for (const t of [x, w, dy]) t.dispose();
   }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createGpu, GpuUsageError, tensor, timeCandidates, winner, type Gpu, type KernelSpec, type Shape } from '../../src/index.ts';
 import { matmul, matmulChoices, matmulKey, withMatmulChoice, type MatmulOptions } from '../../src/ops/matmul.ts';
 import { centreMask, conv2d, conv2dInputGrad, conv2dWeightGrad, convGeometry, type Conv2dOptions } from '../../src/ops/conv2d.ts';
-import { DIRECT_CHOICES, directKey, useDirect, withDirectChoice } from '../../src/ops/conv2d_direct.ts';
+import { DIRECT_CHOICES, directDefault, directKey, useDirect, withDirectChoice } from '../../src/ops/conv2d_direct.ts';
 import { tuneConv2d, tuneMatmul } from '../../src/ops/tune.ts';
 import { assertClose, uniform } from '../harness/gpu.ts';
 import { matmulRef } from '../ref/matmul.ts';
@@ -101,6 +101,28 @@ test('tuneMatmul measures each choice once per shape bucket, and matmul then use
   b.dispose();
 });
 
+test('untuned, subgroup products take 64 × 64 tiles, and 64 × 32 when they have ≤ 32 columns', () => {
+  if (!matmulChoices(gpu).includes('subgroup/64x64')) return; // tiled/64 everywhere else
+  const mm = (n: number) => {
+    // 100 × 20: a bucket no other test tunes
+    const [a, b] = [tensor(gpu, uniform(100 * 20, 1), [100, 20]), tensor(gpu, uniform(20 * n, 2), [20, n])];
+    const specs = kernelsUsed(gpu, () => matmul(a, b).dispose());
+    a.dispose();
+    b.dispose();
+    return specs.map((s) => s.overrides);
+  };
+  assert.equal([mm(32), mm(33)], [[{ TM: 64, TN: 32 }], [{ TM: 64, TN: 64 }]]);
+  // conv: forward and dWeight by output channels, dInput by input channels
+  const co = { padding: 1 };
+  const geo = convGeometry('test', [1, 40, 6, 5], [20, 40, 3, 3], null, co);
+  assert.equal(['forward', 'dInput', 'dWeight'].map((p) => directDefault(p as 'forward', geo)), ['direct/64x32', 'direct/64x64', 'direct/64x32']);
+  const [x, w] = [tensor(gpu, uniform(40 * 30, 1), [1, 40, 6, 5]), tensor(gpu, uniform(20 * 360, 2), [20, 40, 3, 3])];
+  const specs = kernelsUsed(gpu, () => conv2d(x, w, null, co).dispose());
+  assert.equal(specs.filter((s) => s.entry === 'conv2d_direct_forward').map((s) => s.overrides), [{ TM: 64, TN: 32 }]);
+  x.dispose();
+  w.dispose();
+});
+
 test('tuneConv2d tunes each direct pass; the conv then uses the winner', async () => {
   const shape = { input: [1, 8, 9, 7], out: 12, kernel: 3, options: { padding: 1 } };
   const results = await tuneConv2d(gpu, [shape, shape], { rounds: 1 });
@@ -110,19 +132,19 @@ test('tuneConv2d tunes each direct pass; the conv then uses the winner', async (
     return;
   }
   assert.equal(results.map((r) => r.key), ['forward', 'dInput', 'dWeight'].map((p) => directKey(p as 'forward', geo)));
-  gpu.tuning.set(directKey('forward', geo), { choice: 'direct/32', ms: {} });
+  gpu.tuning.set(directKey('forward', geo), { choice: 'direct/32x64', ms: {} });
   const [x, w] = [tensor(gpu, uniform(8 * 63, 1), shape.input), tensor(gpu, uniform(12 * 72, 2), [12, 8, 3, 3])];
   const specs = kernelsUsed(gpu, () => conv2d(x, w, null, shape.options).dispose());
-  assert.equal(specs.filter((s) => s.entry === 'conv2d_direct_forward').map((s) => s.overrides), [{ TM: 32 }]);
+  assert.equal(specs.filter((s) => s.entry === 'conv2d_direct_forward').map((s) => s.overrides), [{ TM: 32, TN: 64 }]);
   x.dispose();
   w.dispose();
 });
 
 test('a saved table loads on the same adapter and is refused elsewhere or malformed', async () => {
-  gpu.tuning.set(matmulKey(512, 512, 512), { choice: 'subgroup/32', ms: { 'subgroup/32': 1, 'subgroup/64': 2 } });
+  gpu.tuning.set(matmulKey(512, 512, 512), { choice: 'subgroup/32x32', ms: { 'subgroup/32x32': 1, 'subgroup/64x64': 2 } });
   const table = JSON.parse(JSON.stringify(gpu.tuning.toJSON()));
   const again = await createGpu({ tuning: table });
-  assert.is(again.tuning.get(matmulKey(500, 300, 257)), 'subgroup/32');
+  assert.is(again.tuning.get(matmulKey(500, 300, 257)), 'subgroup/32x32');
   assert.equal(again.tuning.toJSON(), table);
   again.destroy();
   try {
