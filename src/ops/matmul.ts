@@ -92,19 +92,19 @@ export function withMatmulChoice<T>(gpu: Gpu, choice: string, fn: () => T): T {
 }
 
 /**
- * The untuned choice for N columns (lavapipe's best): 64 × 64 subgroup tiles (1.03–1.2× over
- * 64 × 32 at 768³–1024³, interleaved runs), 64 × 32 when N ≤ 32 (a wide tile would idle half
- * its lanes' columns); tiled/64 without subgroups.
+ * The untuned choice: 64 × 32 subgroup tiles (lavapipe's best or within noise of it in interleaved
+ * `hsi tune` runs at 256³–1024³; 64 × 64 was slower in 4 of 6, by up to 1.2×, probably because its
+ * accumulators take 16 KB per subgroup, half a core's L1 cache); tiled/64 without subgroups.
  */
-export function matmulDefault(gpu: Gpu, n: number): string {
-  return subgroupMatmulFits(gpu) ? `subgroup/64x${n > 32 ? 64 : 32}` : 'tiled/64';
+export function matmulDefault(gpu: Gpu): string {
+  return subgroupMatmulFits(gpu) ? 'subgroup/64x32' : 'tiled/64';
 }
 
 /** Overrides for one launch of `variant`: forced, else tuned (same family), else the default. */
 function chooseOverrides(gpu: Gpu, variant: MatmulVariant, m: number, n: number, k: number): Record<string, number> {
   const c = forced.get(gpu) ?? gpu.tuning.get(matmulKey(m, n, k));
   const ok = c?.split('/')[0] === variant && matmulChoices(gpu).includes(c);
-  const size = (ok ? c! : variant === 'subgroup' ? matmulDefault(gpu, n) : 'tiled/64').split('/')[1];
+  const size = (ok ? c! : variant === 'subgroup' ? matmulDefault(gpu) : 'tiled/64').split('/')[1];
   if (variant === 'tiled') return { WG: Number(size) };
   const [tm, tn] = size.split('x').map(Number);
   return { TM: tm, TN: tn };

@@ -72,7 +72,7 @@ export async function tuneMatmul(gpu: Gpu, shapes: MatmulShape[], opts: TuneOpti
     seen.add(key);
     const [a, b] = [filled(gpu, [m, k], 1), filled(gpu, [k, n], 2)];
     const run = (c: string): void => withMatmulChoice(gpu, c, () => matmul(a, b).dispose());
-    out.push(await measure(gpu, key, matmulChoices(gpu), matmulDefault(gpu, n), run, opts.rounds ?? 5));
+    out.push(await measure(gpu, key, matmulChoices(gpu), matmulDefault(gpu), run, opts.rounds ?? 5));
     a.dispose();
     b.dispose();
   }
@@ -113,7 +113,7 @@ export async function tuneConv2d(gpu: Gpu, shapes: ConvShape[], opts: TuneOption
       const key = directKey(pass, geo);
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(await measure(gpu, key, DIRECT_CHOICES, directDefault(pass, geo), (c) => withDirectChoice(gpu, c, () => run().dispose()), opts.rounds ?? 5));
+      out.push(await measure(gpu, key, DIRECT_CHOICES, directDefault(pass), (c) => withDirectChoice(gpu, c, () => run().dispose()), opts.rounds ?? 5));
     }
     for (const t of [x, w, dy]) t.dispose();
   }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createGpu, GpuUsageError, tensor, timeCandidates, winner, type Gpu, type KernelSpec, type Shape } from '../../src/index.ts';
 import { matmul, matmulChoices, matmulKey, withMatmulChoice, type MatmulOptions } from '../../src/ops/matmul.ts';
 import { centreMask, conv2d, conv2dInputGrad, conv2dWeightGrad, convGeometry, type Conv2dOptions } from '../../src/ops/conv2d.ts';
-import { DIRECT_CHOICES, directDefault, directKey, useDirect, withDirectChoice } from '../../src/ops/conv2d_direct.ts';
+import { DIRECT_CHOICES, directKey, useDirect, withDirectChoice } from '../../src/ops/conv2d_direct.ts';
 import { tuneConv2d, tuneMatmul } from '../../src/ops/tune.ts';
 import { assertClose, uniform } from '../harness/gpu.ts';
 import { matmulRef } from '../ref/matmul.ts';
@@ -101,26 +101,24 @@ test('tuneMatmul measures each choice once per shape bucket, and matmul then use
   b.dispose();
 });
 
-test('untuned, subgroup products take 64 × 64 tiles, and 64 × 32 when they have ≤ 32 columns', () => {
-  if (!matmulChoices(gpu).includes('subgroup/64x64')) return; // tiled/64 everywhere else
-  const mm = (n: number) => {
-    // 100 × 20: a bucket no other test tunes
-    const [a, b] = [tensor(gpu, uniform(100 * 20, 1), [100, 20]), tensor(gpu, uniform(20 * n, 2), [20, n])];
-    const specs = kernelsUsed(gpu, () => matmul(a, b).dispose());
-    a.dispose();
-    b.dispose();
-    return specs.map((s) => s.overrides);
-  };
-  assert.equal([mm(32), mm(33)], [[{ TM: 64, TN: 32 }], [{ TM: 64, TN: 64 }]]);
-  // conv: forward and dWeight by output channels, dInput by input channels
+test('untuned, matmul takes 64 × 32 subgroup tiles; conv2d 32 × 32, and 64 × 32 for dWeight', () => {
+  if (!matmulChoices(gpu).includes('subgroup/64x32')) return; // tiled/64 everywhere else
+  // 100 × 20 · 20 × 40: a bucket no other test tunes
+  const [a, b] = [tensor(gpu, uniform(100 * 20, 1), [100, 20]), tensor(gpu, uniform(20 * 40, 2), [20, 40])];
+  assert.equal(kernelsUsed(gpu, () => matmul(a, b).dispose()).map((s) => s.overrides), [{ TM: 64, TN: 32 }]);
   const co = { padding: 1 };
-  const geo = convGeometry('test', [1, 40, 6, 5], [20, 40, 3, 3], null, co);
-  assert.equal(['forward', 'dInput', 'dWeight'].map((p) => directDefault(p as 'forward', geo)), ['direct/64x32', 'direct/64x64', 'direct/64x32']);
   const [x, w] = [tensor(gpu, uniform(40 * 30, 1), [1, 40, 6, 5]), tensor(gpu, uniform(20 * 360, 2), [20, 40, 3, 3])];
-  const specs = kernelsUsed(gpu, () => conv2d(x, w, null, co).dispose());
-  assert.equal(specs.filter((s) => s.entry === 'conv2d_direct_forward').map((s) => s.overrides), [{ TM: 64, TN: 32 }]);
-  x.dispose();
-  w.dispose();
+  const dy = tensor(gpu, uniform(20 * 30, 3), [1, 20, 6, 5]);
+  const specs = kernelsUsed(gpu, () => {
+    conv2d(x, w, null, co).dispose();
+    conv2dInputGrad(dy, w, [1, 40, 6, 5], co).dispose();
+    conv2dWeightGrad(x, dy, [20, 40, 3, 3], co).dispose();
+  });
+  const tiles = (entry: string) => specs.filter((s) => s.entry === entry).map((s) => s.overrides);
+  // forward and dInput run conv2d_direct_forward, dWeight its own kernel
+  assert.equal(tiles('conv2d_direct_forward'), [{ TM: 32, TN: 32 }, { TM: 32, TN: 32 }]);
+  assert.equal(tiles('conv2d_direct_backward_weight'), [{ TM: 64, TN: 32 }]);
+  for (const t of [a, b, x, w, dy]) t.dispose();
 });
 
 test('tuneConv2d tunes each direct pass; the conv then uses the winner', async () => {
