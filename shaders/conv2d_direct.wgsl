@@ -25,8 +25,8 @@
 // Tiling (the matmul.wgsl plan): a workgroup is one subgroup of 8 lanes owning TM rows × TN
 // columns (32 or 64 each); per step of 4 along K, lane l loads the 4×4 block of rows 4l … 4l+3
 // (and 32 + 4l …) as vec4s and spreads it with subgroupBroadcast, and loads its own 4×4 blocks
-// of the other operand for columns 4l … 4l+3 (and 32 + 4l …). Forward rows are output pixels, K = (tap, input channel),
-// columns output channels; weight-gradient rows are input channels of one tap, K = pixels.
+// of the other operand for columns 4l … 4l+3 (and 32 + 4l …). Forward rows are output pixels,
+// K = (tap, input channel), columns output channels; weight-gradient rows are input channels of one tap, K = pixels.
 // Taps whose mask is exactly 0 are skipped (the blind-spot conv does 8/9 of the work).
 // Dispatch: packs one vec4 per invocation, WG per workgroup; products one workgroup per tile,
 // tiles numbered column tile fastest; grids beyond 65,535 workgroups fold into y.

@@ -15,14 +15,15 @@
 //   TM rows × TN columns (32 or 64 each). Per step of 4 along k, lane l loads the 4×4 block of
 //   A for rows 4l … 4l+3 (and 32 + 4l … with TM = 64) and the 4×4 blocks of B for its columns
 //   4l … 4l+3 (and 32 + 4l … with TN = 64); the A rows reach every lane through
-//   subgroupBroadcast (lane ids must be constants, hence the unrolled sg_update). Needs a subgroup of at least 8 lanes: with a larger one the
-//   workgroup is one partial subgroup; src/ops/matmul.ts selects it only then.
+//   subgroupBroadcast (lane ids must be constants, hence the unrolled sg_update). Needs a
+//   subgroup of at least 8 lanes: with a larger one the workgroup is one partial subgroup;
+//   src/ops/matmul.ts selects it only then.
 // - matmul_forward_tiled[_vec4]: no subgroups; each invocation owns an 8 × 8 register tile
 //   (two 4×4 blocks of A and of B per step along k), workgroups of WG invocations.
 // Dispatch: one workgroup (subgroup kernel) or one invocation (tiled) per output tile; tiles
 // are numbered row tile fastest, then column tile, then batch (consecutive tiles share B's
-// column panel: 1.1–1.2× on lavapipe at 1024³ against column tile fastest), and grids beyond 65,535
-// workgroups fold into y (tile t = wid.x + wid.y · nwg.x).
+// column panel: 1.1–1.2× on lavapipe at 1024³ against column tile fastest), and grids beyond
+// 65,535 workgroups fold into y (tile t = wid.x + wid.y · nwg.x).
 // Edges: rows and columns past M and N are clamped to the last one on load (finite values,
 // never stored); the scalar path reads 0 past K, the vec4 path has K a multiple of 4.
 // Numerics: f32 accumulation in k order within each 4-step; C has no beta term.

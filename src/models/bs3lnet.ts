@@ -25,9 +25,9 @@
  * statistics) the blind spot is exact (test/models/bs3lnet.test.ts checks ∂out_p/∂x_p = 0).
  *
  * Score (§2.4): the whole image through the network in eval mode, s_p = ‖x_p − x̂_p‖² / B, raw
- * (min–max normalisation is for display only); `norm: 'l1'` scores Σ|x_p − x̂_p| / B instead, the
- * error the L1 loss trains (the fast preset's choice, bs3train.ts). Scenes beyond the adapter's buffer limits are
- * scored in row tiles with a halo of the receptive radius (exactly the whole-image result).
+ * (min–max normalisation is for display only); `norm: 'l1'` scores Σ|x_p − x̂_p| / B instead,
+ * the error the L1 loss trains (the fast preset's choice, bs3train.ts). Scenes beyond the
+ * adapter's buffer limits are scored in row tiles with a halo of the receptive radius (exactly the whole-image result).
  */
 import type { Gpu } from '../gpu/index.ts';
 import { noGrad } from '../autograd/tape.ts';
