@@ -2,6 +2,7 @@
  * hsi-gpu: self-supervised hyperspectral learning on WebGPU.
  * The same module runs in Node (Dawn) and in browsers (navigator.gpu).
  */
+export * from './errors.ts';
 export * from './gpu/index.ts';
 export type { Platform } from './platform/types.ts';
 export const version: string = __HSI_VERSION__;

@@ -3,13 +3,10 @@
  * to fix the problem; every GPU failure surfaces as one of these, never as a silent result.
  */
 
+import { HsiError } from '../errors.ts';
+
 /** Base class: `op` names the engine operation or kernel that failed. */
-export class GpuError extends Error {
-  constructor(readonly op: string, message: string) {
-    super(`${op}: ${message}`);
-    this.name = new.target.name;
-  }
-}
+export class GpuError extends HsiError {}
 
 /** No WebGPU adapter or device on this host. The message says what to install. */
 export class GpuUnavailableError extends GpuError {}
