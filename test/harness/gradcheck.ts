@@ -5,6 +5,7 @@
  * derivative, not against itself, and the check covers broadcasting and reduction shapes.
  */
 import { backward, mul, sum, tensor, type Gpu, type Shape, type Tensor } from '../../src/index.ts';
+import * as assert from 'uvu/assert';
 import { assertClose, uniform, type Tolerance } from './gpu.ts';
 
 export interface GradInput {
@@ -21,9 +22,16 @@ export interface GradCase {
   gpuFn: (...xs: Tensor[]) => Tensor;
   /** The float64 reference of the op (flat row-major arrays; shapes as in `inputs`). */
   refFn: (...xs: Float64Array[]) => ArrayLike<number>;
+  /** The output shape the op must produce (checked exactly, not only its element count). */
+  shape?: Shape;
   /** Central-difference step (float64). */
   eps?: number;
   forward?: Tolerance;
+  /**
+   * Gradient closeness, scaled to the gradient's magnitude: |g − fd| ≤ atol·min(1, max|fd|) +
+   * rtol·|fd|. A fixed absolute floor would pass a small gradient that is wrong by a few per cent
+   * (adaptiveAvgPool2d dividing by 120 instead of 121 moves each 0.008 by 7e-5).
+   */
   grad?: Tolerance;
   seed?: number;
 }
@@ -38,6 +46,7 @@ export async function gradCheck(gpu: Gpu, op: string, c: GradCase): Promise<void
   const y = c.gpuFn(...xs);
   const ref64 = c.inputs.map((inp) => Float64Array.from(inp.data));
   const yRef = c.refFn(...ref64);
+  if (c.shape) assert.equal(y.shape, c.shape, `${op}: output shape: expected [${c.shape}], got [${y.shape}]`);
   assertClose(`${op} forward`, await y.data(), yRef, c.forward ?? { atol: 1e-5, rtol: 1e-5 });
   const w = uniform(y.size, c.seed ?? 99, -1, 1);
   const wt = tensor(gpu, w, y.shape);
@@ -62,7 +71,10 @@ export async function gradCheck(gpu: Gpu, op: string, c: GradCase): Promise<void
       fd[j] = (lossRef(plus) - lossRef(minus)) / (2 * eps);
     }
     if (!xs[i].grad) throw new Error(`${op}: input ${i}: expected a gradient, got none`);
-    assertClose(`${op} d/dx${i}`, await xs[i].grad!.data(), fd, c.grad ?? { atol: 1e-4, rtol: 1e-3 });
+    assert.equal(xs[i].grad!.shape, xs[i].shape, `${op}: d/dx${i} shape: expected [${xs[i].shape}], got [${xs[i].grad!.shape}]`);
+    const tol = c.grad ?? { atol: 1e-4, rtol: 1e-3 };
+    const scale = Math.min(1, fd.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+    assertClose(`${op} d/dx${i}`, await xs[i].grad!.data(), fd, { atol: tol.atol * scale, rtol: tol.rtol });
   }
   for (const t of [...xs, y, wt, yw, loss]) t.dispose();
 }

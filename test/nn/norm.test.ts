@@ -147,10 +147,45 @@ test('BatchNorm1d: [N, C] and [N, C, L] without affine; without running statisti
   assert.is(gpu.stats().liveBytes, before);
 });
 
+test('BatchNorm2d at a BS3LNet-like size: 48 chunks per channel through SGD steps, and dx against float64', async () => {
+  const gpu = await testGpu();
+  const before = gpu.stats().liveBytes;
+  const shape = [2, 6, 37, 41]; // 3034 values per channel: 48 chunks (the last ragged)
+  const [n, c, l] = [2, 6, 37 * 41];
+  const bn = new BatchNorm2d(gpu, c);
+  const ref = await trainAgainstRef(gpu, bn, shape, 2, 0.05, 70);
+  const xd = uniform(prod(shape), 80, -2, 4);
+  const rd = uniform(prod(shape), 81);
+  const [x, r] = [T(gpu, xd, shape), T(gpu, rd, shape)];
+  x.requiresGrad = true;
+  const y = bn.forward(x);
+  const yr = mul(y, r);
+  const loss = sum(yr);
+  backward(loss);
+  // dx = w·invstd·(dy − mean(dy) − x̂·mean(dy·x̂)) per channel, in float64 from the batch itself.
+  const xhat = batchNormRef(xd, n, c, l, null, null, null, null, true, bn.momentum, bn.eps).y;
+  const [sumDy, sumDyX] = [perChannel(rd, null, n, c, l), perChannel(rd, xhat, n, c, l)];
+  const invstd = new Float64Array(c);
+  const mean = perChannel(xd, null, n, c, l).map((v) => v / (n * l));
+  for (let i = 0; i < xd.length; i++) invstd[Math.floor(i / l) % c] += (xd[i] - mean[Math.floor(i / l) % c]) ** 2;
+  for (let ch = 0; ch < c; ch++) invstd[ch] = 1 / Math.sqrt(invstd[ch] / (n * l) + bn.eps);
+  const dx = Float64Array.from(rd, (dy, i) => {
+    const ch = Math.floor(i / l) % c;
+    return ref.w[ch] * invstd[ch] * (dy - sumDy[ch] / (n * l) - xhat[i] * sumDyX[ch] / (n * l));
+  });
+  assertClose('BatchNorm2d dx', await x.grad!.data(), dx, { atol: 1e-5, rtol: 1e-4 });
+  for (const t of [x, x.grad!, r, y, yr, loss]) t.dispose();
+  x.grad = null;
+  bn.dispose();
+  assert.is(liveGraphNodes(), 0);
+  assert.is(gpu.stats().liveBytes, before);
+});
+
 test('LayerNorm: last axis and trailing dimensions follow float64 through an SGD step; the same in eval', async () => {
   const gpu = await testGpu();
   const before = gpu.stats().liveBytes;
-  for (const [shape, ns, opts] of [[[7, 13], 13, {}], [[3, 4, 5], [4, 5], { bias: false }], [[6, 9], 9, { elementwiseAffine: false, eps: 1e-3 }]] as const) {
+  // [301, 11]: the parameter gradients sum rows in blocks of 256, so two blocks, the last ragged.
+  for (const [shape, ns, opts] of [[[7, 13], 13, {}], [[301, 11], 11, {}], [[3, 4, 5], [4, 5], { bias: false }], [[6, 9], 9, { elementwiseAffine: false, eps: 1e-3 }]] as const) {
     const ln = new LayerNorm(gpu, ns, opts);
     const d = typeof ns === 'number' ? ns : prod(ns);
     const rows = prod(shape) / d;

@@ -21,6 +21,7 @@ async function bnGrad(gpu: Gpu, shape: number[], affine: boolean, seed: number):
     inputs,
     gpuFn: (x, w, b) => batchNorm(x, null, null, w ?? null, b ?? null, { training: true }),
     refFn: (x, w, b) => batchNormRef(x, n, c, l, null, null, w ?? null, b ?? null, true).y,
+    shape,
     forward: { atol: 2e-5, rtol: 1e-5 },
   });
 }
@@ -32,6 +33,25 @@ test('batchNorm training: forward and gradients of x, weight, bias match float64
   await bnGrad(gpu, [2, 3, 17], false, 3); // [N, C, L], affine = false
   await bnGrad(gpu, [1, 3, 4, 5], true, 4); // N = 1 with H·W > 1 is allowed
   await bnGrad(gpu, [2, 1, 1, 1], true, 5); // two values per channel
+});
+
+test('batchNorm and layerNorm backward across chunks and row blocks match float64 (the paths BS3LNet runs)', async () => {
+  const gpu = await testGpu();
+  // 2·23·29 = 1334 values per channel: 21 chunks of 64 (the last one ragged), merged by Chan's formula.
+  await bnGrad(gpu, [2, 3, 23, 29], true, 6);
+  // 4 channels of 2·11·13 = 286 values: 5 chunks, the stats merge over a short ragged tail.
+  await bnGrad(gpu, [2, 4, 11, 13], false, 7);
+  // layer_norm_backward_params sums rows in blocks of 256: 530 rows are three blocks, the last ragged;
+  // 70 features span two workgroups of columns.
+  for (const [rows, d] of [[530, 7], [259, 70]]) {
+    await gradCheck(gpu, `layerNorm [${rows}, ${d}]`, {
+      inputs: [{ shape: [rows, d], data: uniform(rows * d, rows, -2, 2) }, { shape: [d], data: uniform(d, 3, 0.5, 1.5) }, { shape: [d], data: uniform(d, 4) }],
+      shape: [rows, d],
+      gpuFn: (x, w, b) => layerNorm(x, d, w, b),
+      refFn: (x, w, b) => layerNormRef(x, rows, d, w, b),
+      forward: { atol: 2e-5, rtol: 1e-5 },
+    });
+  }
 });
 
 test('batchNorm eval: running statistics normalise; gradients of x, weight, bias match float64', async () => {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { backward, GpuUsageError, sum, tensor, type Tensor } from '../../src/index.ts';
+import { backward, GpuUsageError, mul, sum, tensor, type Tensor } from '../../src/index.ts';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../../src/ops/pool.ts';
 import { assertClose, testGpu, throwsLike, uniform } from '../harness/gpu.ts';
 import { gradCheck } from '../harness/gradcheck.ts';
@@ -85,22 +85,46 @@ for (const [shape, oh, ow] of ADAPTIVE) {
   });
 }
 
-test('grids beyond 65,535 workgroups; SSCC head 512×256×11×11 → 1×1', async () => {
+/** dx of Σ y·w through max pooling: each w lands on its window's first maximum (float64). */
+function maxPoolGradRef(argmax: Int32Array, w: ArrayLike<number>, planes: number, inPlane: number): Float64Array {
+  const dx = new Float64Array(planes * inPlane);
+  const outPlane = argmax.length / planes;
+  for (let i = 0; i < argmax.length; i++) dx[Math.floor(i / outPlane) * inPlane + argmax[i]] += w[i];
+  return dx;
+}
+
+test('grids beyond 65,535 workgroups: whole forward and backward of avgPool2d and maxPool2d; SSCC head 512×256×11×11 → 1×1', async () => {
   const gpu = await testGpu();
   const shape: Dims4 = [1, 4, 2049, 2049]; // 16.8M inputs for the backward grid
   const data = uniform(size(shape), 5);
-  const x = tensor(gpu, data, shape);
-  x.requiresGrad = true;
-  const y = avgPool2d(x, 2);
-  const loss = sum(y);
-  backward(loss);
-  const g = x.grad!;
-  assertClose('large avgPool2d', await y.data(), avgPool2dRef(data, shape, { k: [2, 2], s: [2, 2], p: [0, 0] }), { atol: 1e-6, rtol: 1e-5 });
-  const dx = await g.data();
-  // The last row and column fall outside every 2×2 window.
-  assert.is(dx[2049 * 2049 - 1], 0);
-  assert.is(dx[0], 0.25);
-  for (const t of [x, y, loss]) t.dispose();
+  for (const [name, g] of [['avgPool2d', { k: [2, 2], s: [2, 2], p: [0, 0] }], ['maxPool2d', { k: [3, 3], s: [2, 2], p: [1, 1] }]] as const) {
+    const x = tensor(gpu, data, shape);
+    x.requiresGrad = true;
+    const y = name === 'avgPool2d' ? avgPool2d(x, 2) : maxPool2d(x, 3, { stride: 2, padding: 1 });
+    // A random upstream gradient, so every element of dx has its own expected value.
+    const w = uniform(y.size, 6, 0.5, 1.5);
+    const wt = tensor(gpu, w, y.shape);
+    const yw = mul(y, wt);
+    const loss = sum(yw);
+    backward(loss);
+    const geometry = { k: [...g.k], s: [...g.s], p: [...g.p] } as { k: [number, number]; s: [number, number]; p: [number, number] };
+    const dx = await x.grad!.data();
+    if (name === 'avgPool2d') {
+      assertClose('large avgPool2d', await y.data(), avgPool2dRef(data, shape, geometry), { atol: 1e-6, rtol: 1e-5 });
+      // Non-overlapping 2×2 windows: dx = w/4 inside them, 0 in the last row and column (outside every window).
+      const [h, wd] = [shape[2], shape[3]];
+      const expected = new Float64Array(dx.length);
+      for (let pl = 0; pl < 4; pl++) {
+        for (let r = 0; r < h - 1; r++) for (let c = 0; c < wd - 1; c++) expected[(pl * h + r) * wd + c] = w[(pl * 1024 + (r >> 1)) * 1024 + (c >> 1)] / 4;
+      }
+      assertClose('large avgPool2d backward', dx, expected, { atol: 0, rtol: 1e-6 });
+    } else {
+      const ref = maxPool2dRef(data, shape, geometry);
+      assertClose('large maxPool2d', await y.data(), ref.y, { atol: 0, rtol: 0 });
+      assertClose('large maxPool2d backward', dx, maxPoolGradRef(ref.argmax, w, 4, shape[2] * shape[3]), { atol: 0, rtol: 1e-6 });
+    }
+    for (const t of [x, x.grad!, y, wt, yw, loss]) t.dispose();
+  }
   const hs: Dims4 = [512, 256, 11, 11];
   const hd = uniform(size(hs), 6);
   const h = tensor(gpu, hd, hs);
