@@ -9,27 +9,23 @@
  * in turn, its inputs' nodes), so a scope around inference does not leak saved tensors.
  * Graphs whose outputs stay alive keep their saved tensors until backward or `clearGraph()`:
  * run inference under `noGrad()` so nothing is recorded at all.
+ *
+ * The engine's own arithmetic (the ones gradient of the loss, fan-out sums) runs through its own
+ * kernels (shaders/tape.wgsl), so backward works whichever modules were imported, and the
+ * autograd layer imports nothing above it.
  */
+import source from '../../shaders/tape.wgsl';
 import { GpuUsageError } from '../gpu/index.ts';
 import { keep } from '../tensor/scope.ts';
-import { fmtShape, view, type GradNode, type Tensor } from '../tensor/tensor.ts';
+import { empty, fmtShape, view, type GradNode, type Tensor } from '../tensor/tensor.ts';
 
-/** Primitives the engine rules need from the ops layer (registered by src/ops/index.ts). */
-export interface GradPrimitives {
-  add(a: Tensor, b: Tensor): Tensor;
-  onesLike(t: Tensor): Tensor;
-}
+const FILE = 'tape.wgsl';
 
-let prims: GradPrimitives | null = null;
 let recording = true;
 let seq = 0;
 /** True while backward() frees the nodes it walks itself (no cascading frees meanwhile). */
 let draining = false;
 const live = new Map<number, TapeNode>();
-
-export function registerGradPrimitives(p: GradPrimitives): void {
-  prims = p;
-}
 
 /** True when ops record nodes (not inside noGrad). */
 export function isRecording(): boolean {
@@ -119,16 +115,14 @@ export function clearGraph(): void {
 /** Back-propagates from `loss` (a scalar, or any shape with an explicit `dy`). */
 export function backward(loss: Tensor, dy?: Tensor): void {
   const op = 'backward';
-  if (!prims) throw new GpuUsageError(op, 'engine: expected the ops layer to be loaded, got none');
   if (!loss.tracked) throw new GpuUsageError(op, `loss ${loss}: expected a tensor computed from tensors with requiresGrad, got one without a graph`);
   if (!dy && loss.size !== 1) throw new GpuUsageError(op, `loss: expected a single value (or pass dy), got shape ${fmtShape(loss.shape)}`);
   if (dy && dy.size !== loss.size) throw new GpuUsageError(op, `dy: expected shape ${fmtShape(loss.shape)}, got ${fmtShape(dy.shape)}`);
   const nodes = reachable(loss);
   const grads = new Map<Tensor, Tensor>();
-  const p = prims;
   draining = true;
   try {
-    noGrad(() => walk(loss, dy, nodes, grads, p));
+    noGrad(() => walk(loss, dy, nodes, grads));
   } finally {
     draining = false;
     for (const g of grads.values()) g.dispose();
@@ -136,9 +130,9 @@ export function backward(loss: Tensor, dy?: Tensor): void {
 }
 
 /** Runs each reachable node's rule in reverse order, freeing the node right after. */
-function walk(loss: Tensor, dy: Tensor | undefined, nodes: TapeNode[], grads: Map<Tensor, Tensor>, p: GradPrimitives): void {
-  const seed = dy ? view(dy, loss.shape) : p.onesLike(loss);
-  accumulate(loss, seed, grads, p);
+function walk(loss: Tensor, dy: Tensor | undefined, nodes: TapeNode[], grads: Map<Tensor, Tensor>): void {
+  const seed = dy ? view(dy, loss.shape) : tapeKernel('tape_seed', loss, {});
+  accumulate(loss, seed, grads);
   for (const node of nodes) {
     const g = grads.get(node.out);
     grads.delete(node.out);
@@ -149,7 +143,7 @@ function walk(loss: Tensor, dy: Tensor | undefined, nodes: TapeNode[], grads: Ma
     const inGrads = node.backward(g);
     node.free();
     g.dispose();
-    inGrads.forEach((gi, i) => gi && accumulate(node.inputs[i], gi, grads, p));
+    inGrads.forEach((gi, i) => gi && accumulate(node.inputs[i], gi, grads));
   }
 }
 
@@ -165,25 +159,36 @@ function reachable(loss: Tensor): TapeNode[] {
   return [...seen].sort((a, b) => b.seq - a.seq);
 }
 
-function accumulate(t: Tensor, g: Tensor, grads: Map<Tensor, Tensor>, p: GradPrimitives): void {
+function accumulate(t: Tensor, g: Tensor, grads: Map<Tensor, Tensor>): void {
   if (g.size !== t.size || g.rank !== t.rank || g.shape.some((d, i) => d !== t.shape[i])) {
     throw new GpuUsageError(`backward(${t.node?.op ?? 'leaf'})`, `gradient shape: expected ${fmtShape(t.shape)}, got ${fmtShape(g.shape)}`);
   }
   if (t.node) {
     const old = grads.get(t);
-    grads.set(t, old ? sumAndFree(old, g, p) : g);
+    grads.set(t, old ? sumAndFree(old, g) : g);
   } else if (t.requiresGrad) {
-    t.grad = keep(t.grad ? sumAndFree(t.grad, g, p) : g);
+    t.grad = keep(t.grad ? sumAndFree(t.grad, g) : g);
   } else {
     g.dispose();
   }
 }
 
-function sumAndFree(a: Tensor, b: Tensor, p: GradPrimitives): Tensor {
-  const s = p.add(a, b);
+/** a + b into a fresh f32 tensor (gradients only: the shapes were checked equal), freeing both. */
+function sumAndFree(a: Tensor, b: Tensor): Tensor {
+  const s = tapeKernel('tape_accumulate', a, { a, b });
   a.dispose();
   b.dispose();
   return s;
+}
+
+/** One tape.wgsl dispatch writing a fresh f32 tensor shaped like `like`. */
+function tapeKernel(entry: 'tape_accumulate' | 'tape_seed', like: Tensor, inputs: Record<string, Tensor>): Tensor {
+  const out = empty(like.gpu, like.shape, 'f32', entry === 'tape_seed' ? 'grad seed' : 'grad sum');
+  if (out.size === 0) return out;
+  const k = like.gpu.kernel({ file: FILE, source, entry });
+  const buffers = Object.fromEntries([...Object.entries(inputs).map(([name, t]) => [name, t.buffer] as const), ['out', out.buffer] as const]);
+  k.dispatch(buffers, { n: out.size }, k.grid1d(Math.ceil(out.size / k.constant('E'))));
+  return out;
 }
 
 /** The same data with no graph: gradients stop here (a new handle; dispose it like any tensor). */

@@ -1,10 +1,4 @@
-/** The op families, and the primitives the autodiff engine borrows from them. */
-import { registerGradPrimitives } from '../autograd/tape.ts';
-import { add } from './binary.ts';
-import { onesLike } from './fill.ts';
-
-registerGradPrimitives({ add: (a, b) => add(a, b), onesLike });
-
+/** The op families. */
 export * from './unary.ts';
 export * from './binary.ts';
 export * from './reduce.ts';
