@@ -4,7 +4,7 @@ import { globalRx, sceneStats } from '../../src/models/rx.ts';
 import { localRx } from '../../src/models/lrx.ts';
 import { DataError, type Cube } from '../../src/index.ts';
 import { assertClose, rejects, rng, testGpu } from '../harness/gpu.ts';
-import { globalRxRef, localRxRef, solve } from '../ref/rx.ts';
+import { globalRxRef, jacobiEigen, localRxPcaRef, localRxRef, solve } from '../ref/rx.ts';
 
 const test = suite('models/rx');
 
@@ -60,6 +60,62 @@ test('dual-window LRX on all components equals full-band local RX', async () => 
     const cube = correlated(rows, cols, bands, outer * 10 + inner);
     const got = await localRx(gpu, cube, { outer, inner, dims: bands, relRidge: 1e-3, scoreBlock: 37 });
     assertClose(`lrx ${rows}×${cols} ${outer}/${inner}`, got, localRxRef(cube.data, rows, cols, bands, outer, inner, 1e-3), { atol: 1e-3, rtol: 1e-3 });
+  }
+});
+
+/** `sources` latent signals of decreasing strength mixed into `bands`, plus noise: distinct eigenvalues. */
+function graded(rows: number, cols: number, bands: number, sources: number, seed: number): Cube {
+  const r = rng(seed);
+  const p = rows * cols;
+  const latent = Array.from({ length: sources }, (_, k) => Float64Array.from({ length: p }, () => (r() * 2 - 1) * 10 * 0.6 ** k));
+  const mix = Array.from({ length: bands * sources }, () => r() * 2 - 1);
+  const data = new Float32Array(bands * p);
+  for (let b = 0; b < bands; b++) {
+    for (let q = 0; q < p; q++) {
+      let v = 50 + 0.3 * (r() - 0.5);
+      for (let k = 0; k < sources; k++) v += mix[b * sources + k] * latent[k][q];
+      data[b * p + q] = v;
+    }
+  }
+  return { rows, cols, bands, data };
+}
+
+test('the float64 Jacobi reference diagonalises: A v = λ v, values descending', () => {
+  const a = [4, 1, 2, 1, 3, 0.5, 2, 0.5, 5];
+  const { values, vectors } = jacobiEigen(a, 3);
+  for (let k = 0; k < 3; k++) {
+    for (let i = 0; i < 3; i++) {
+      const av = a[i * 3] * vectors[k * 3] + a[i * 3 + 1] * vectors[k * 3 + 1] + a[i * 3 + 2] * vectors[k * 3 + 2];
+      assert.ok(Math.abs(av - values[k] * vectors[k * 3 + i]) < 1e-12, `A v${k} = λ v${k}`);
+    }
+  }
+  assert.ok(values[0] > values[1] && values[1] > values[2]);
+});
+
+test('LRX on fewer components than bands projects on the top eigenvectors (float64 Jacobi reference)', async () => {
+  const gpu = await testGpu();
+  // dims < bands: wrong, unordered or missing eigenvectors change the subspace and so the scores
+  // (with dims = bands any orthonormal basis gives the same distance).
+  for (const [rows, cols, bands, sources, dims, outer, inner] of [[13, 12, 9, 7, 4, 7, 3], [11, 10, 12, 8, 5, 5, 1], [12, 9, 6, 5, 2, 7, 3]]) {
+    const cube = graded(rows, cols, bands, sources, rows * dims);
+    const got = await localRx(gpu, cube, { outer, inner, dims, relRidge: 1e-3, scoreBlock: 41 });
+    const want = localRxPcaRef(cube.data, rows, cols, bands, outer, inner, dims, 1e-3);
+    assertClose(`lrx ${rows}×${cols}×${bands} dims ${dims}`, got, want, { atol: 1e-4, rtol: 1e-3 });
+    // The wrong subspace (the bottom eigenvectors) must be far from it, or this test could not fail.
+    const wrong = localRxPcaRef(cube.data, rows, cols, bands, outer, inner, bands, 1e-3);
+    assert.ok(want.some((v, i) => Math.abs(v - wrong[i]) > 0.05 * Math.abs(v) + 1e-3), 'dims changes the scores');
+  }
+});
+
+test('global RX with ridge: (Σ + ridge·I)⁻¹, against float64', async () => {
+  const gpu = await testGpu();
+  const cube = graded(14, 11, 8, 6, 5);
+  for (const ridge of [0.05, 2]) {
+    const got = await globalRx(gpu, cube, { ridge, chunk: 16, group: 8 });
+    const want = globalRxRef(cube.data, 14, 11, 8, ridge);
+    assertClose(`rx ridge ${ridge}`, got, want, { atol: 1e-4, rtol: 2e-4 });
+    const plain = globalRxRef(cube.data, 14, 11, 8);
+    assert.ok(want.some((v, i) => Math.abs(v - plain[i]) > 0.01 * plain[i]), `ridge ${ridge} changes the scores`);
   }
 });
 
