@@ -8,10 +8,10 @@ import source from '../../shaders/binary.wgsl';
 import { GpuUsageError, wgslConstants } from '../gpu/index.ts';
 import { record } from '../autograd/tape.ts';
 import { empty, fmtShape, view, type Shape, type Tensor } from '../tensor/tensor.ts';
-import { broadcastAxes, broadcastShapes, broadcastStrides, collapse, MAX_RANK } from './broadcast.ts';
+import { broadcastShapes, broadcastStrides, collapse, MAX_RANK } from './broadcast.ts';
 import { full } from './fill.ts';
 import { neg } from './unary.ts';
-import { sum } from './reduce.ts';
+import { sumTo } from './reduce_pass.ts';
 import { checkInputs, elementGrid } from './util.ts';
 
 const FILE = 'binary.wgsl';
@@ -43,16 +43,6 @@ function toTensor(op: string, v: Operand, like: Operand): Tensor {
   if (typeof v !== 'number') return v;
   checkInputs(op, [like as Tensor]);
   return full((like as Tensor).gpu, [], v);
-}
-
-/** Sums `g` (a gradient at a broadcast shape) down to `shape`; a fresh handle either way. */
-export function sumTo(g: Tensor, shape: Shape): Tensor {
-  const axes = broadcastAxes(shape, g.shape);
-  if (axes.length === 0) return view(g, shape);
-  const s = sum(g, axes, true);
-  const r = view(s, shape);
-  s.dispose();
-  return r;
 }
 
 /** Broadcasts `x` to `shape` (a copy); its gradient sums back. */

@@ -20,6 +20,7 @@
  */
 import source from '../../shaders/conv2d.wgsl';
 import { GpuUsageError, type Gpu } from '../gpu/index.ts';
+import { roundUp4 } from '../gpu/recorder.ts';
 import { noGrad, record } from '../autograd/tape.ts';
 import { empty, fmtShape, view, type Shape, type Tensor } from '../tensor/tensor.ts';
 import { add } from './binary.ts';
@@ -28,7 +29,7 @@ import { matmul } from './matmul.ts';
 import { conv2dDirect, directInputGrad, directWeightGrad, gates, useDirect } from './conv2d_direct.ts';
 import { sum } from './reduce.ts';
 import { pad, reshape, slice } from './shape.ts';
-import { checkInputs, elementGrid } from './util.ts';
+import { checkInputs, drop, elementGrid } from './util.ts';
 
 const FILE = 'conv2d.wgsl';
 const OP = 'conv2d';
@@ -107,8 +108,6 @@ export function convGeometry(op: string, xShape: Shape, wShape: Shape, bias: Ten
   return { n, c, h, w, o, g, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo };
 }
 
-export const roundUp4 = (v: number): number => Math.ceil(v / 4) * 4;
-
 /** Patch rows per group, padded to a multiple of 4 (vec4 loads in matmul). */
 export function patchRows(geo: ConvGeometry): { k: number; kp: number } {
   const k = (geo.c / geo.g) * geo.kh * geo.kw;
@@ -152,11 +151,6 @@ export function centreMask(gpu: Gpu, kh = 3, kw = kh): Tensor {
   const m = new Float32Array(kh * kw).fill(1);
   m[((kh - 1) / 2) * kw + (kw - 1) / 2] = 0;
   return tensor(gpu, m, [kh, kw]);
-}
-
-/** Disposes the intermediate handles of a chain (the tape keeps what backward needs). */
-export function drop(...ts: (Tensor | null)[]): void {
-  for (const t of ts) t?.dispose();
 }
 
 /** The patch matrix for conv2d: x itself for a plain 1×1 kernel, else the unfold. */

@@ -9,12 +9,14 @@
 import directSource from '../../shaders/conv2d_direct.wgsl';
 import regTile from '../../shaders/regtile.wgsl';
 import { bucket, ForcedChoice, GpuUsageError, type Gpu } from '../gpu/index.ts';
+import { roundUp4 } from '../gpu/recorder.ts';
 import { record } from '../autograd/tape.ts';
 import { empty, view, type Tensor } from '../tensor/tensor.ts';
 import { tensor } from './fill.ts';
 import { subgroupMatmulFits } from './matmul.ts';
 import { sum } from './reduce.ts';
-import { drop, roundUp4, type ConvGeometry } from './conv2d.ts';
+import { drop } from './util.ts';
+import type { ConvGeometry } from './conv2d.ts';
 
 const DIRECT = 'conv2d_direct.wgsl';
 const OP = 'conv2d';

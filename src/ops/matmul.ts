@@ -18,7 +18,7 @@ import { bucket, ForcedChoice, GpuUsageError, wgslConstants, type DeviceBuffer, 
 import { record } from '../autograd/tape.ts';
 import { empty, fmtShape, shapeSize, view, type Shape, type Tensor } from '../tensor/tensor.ts';
 import { broadcastShapes, broadcastStrides, collapse, MAX_RANK } from './broadcast.ts';
-import { sumTo } from './binary.ts';
+import { sumTo } from './reduce_pass.ts';
 import { checkInputs } from './util.ts';
 
 const FILE = 'matmul.wgsl';

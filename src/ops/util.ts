@@ -25,3 +25,8 @@ export function elementGrid(k: Kernel, n: number): [number, number, number] {
 export function checkFinite(op: string, name: string, v: number): void {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new GpuUsageError(op, `${name}: expected a finite number, got ${v}`);
 }
+
+/** Disposes the intermediate handles of a chain (the tape keeps what backward needs). */
+export function drop(...ts: (Tensor | null)[]): void {
+  for (const t of ts) t?.dispose();
+}
