@@ -7,3 +7,7 @@ export * from './safetensors.ts';
 export * from './norm.ts';
 export * from './adaconv.ts';
 export * from './conv.ts';
+export * from './activation.ts';
+export * from './attention.ts';
+export * from './transformer.ts';
+export * from './resnet.ts';
