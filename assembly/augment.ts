@@ -1,4 +1,5 @@
-// SSCC's two-view augmentation (METHODS.md §3.1, modules/transform.py), on patches [N, C, S, S].
+// SSCC's two-view augmentation (docs/sscc.md#augmentation, modules/transform.py), on patches
+// [N, C, S, S].
 // Each view applies, in this order and with these draws from the sample's stream (prng.ts):
 //  1. RandomResizedCrop back to S×S, torchvision's get_params: up to 10 attempts of
 //     area·U(scale) and exp(U(log ratio)), w = round(√(area·aspect)), h = round(√(area/aspect))

@@ -1,4 +1,4 @@
-// Noise2Void blind-spot masking as BS3LNet builds its training pairs (METHODS.md §2.1,
+// Noise2Void blind-spot masking as BS3LNet builds its training pairs (docs/bs3lnet.md#masking,
 // `generate_mask` in its dataset.py), on patches [N, C, p, p]:
 //  - m = ceil(p·p·(1 − ratio)) masked positions per patch (37 for p = 19, ratio 0.9);
 //  - position 0 is the centre (p/2, p/2); the other m − 1 are (y, x) uniform on the p×p grid,

@@ -1,5 +1,5 @@
 // SLIC superpixels with scikit-image semantics (skimage.segmentation.slic, 0.19–0.24, no mask,
-// sigma 0, spacing 1, slic_zero off), as Super-AD precomputes them (METHODS.md §1.1):
+// sigma 0, spacing 1, slic_zero off), as Super-AD precomputes them (docs/superad.md#superpixels):
 //   slicLab      3 bands of a C×H×W cube → joint min–max to [0, 1] (slic's own rescale) → CIE-Lab
 //                (rgb2lab: sRGB gamma, D65 2° white), pixel-interleaved H×W×3 f64;
 //   slicSegments k-means in (y, x, Lab/compactness) inside ±2·step windows around grid seeds,

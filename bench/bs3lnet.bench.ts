@@ -6,7 +6,7 @@
  *   paper preset (a batch of 100 patches 19×19×205 with static masks: 3.6× the pixels)
  * plus whole-image scoring. Each step ends in a GPU sync (the loss is read back); the first 2
  * steps (pipeline compiles) are excluded; medians of the rest. GFLOP/s counts the convolutions'
- * multiply-adds: forward (1152·B + 184,320 MACs per pixel, METHODS.md §2.8) and a backward of
+ * multiply-adds: forward (1152·B + 184,320 MACs per pixel, docs/bs3lnet.md#cost) and a backward of
  * about twice that (dx and dWeight; the first layer needs no dx), i.e. ~3× forward per step.
  * Checked first: losses and scores finite. hsi-gpu alone (no peer implements this network).
  * Quick mode (--quick): a 48×48×205 scene, no paper step.

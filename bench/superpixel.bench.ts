@@ -1,5 +1,5 @@
 /**
- * Superpixel pooling and unpooling (Super-AD's token path, METHODS.md §1.2 rows 2 and 8) at the
+ * Superpixel pooling and unpooling (Super-AD's token path, docs/superad.md#token-path) at the
  * size the method runs: features [32, 100, 100] (D = 32 channels of a 100 × 100 ABU scene),
  * 100 superpixels (10 × 10 blocks; SLIC's n_segments = 100). Timed: the Segments CSR build
  * (once per scene), pool and unpool forward, and forward + backward; backward alone is reported

@@ -1,4 +1,4 @@
-// adaconv.wgsl — Super-AD's adaptive-neighbour convolution (AdaConv, shared/METHODS.md §1.2):
+// adaconv.wgsl — Super-AD's adaptive-neighbour convolution (AdaConv, docs/superad.md#adaconv):
 // the per-pixel neighbour selection, the gather of selected neighbours into columns, and the
 // deterministic scatter of column gradients back to the features (src/ops/adaconv.ts does the
 // products with the engine's matmul).

@@ -13,7 +13,7 @@
 // Dispatch: E consecutive outputs per invocation, workgroups of WG, grids fold into y.
 // Numerics: pow follows PyTorch for negative bases with integral exponents (sign from the
 // parity) and gives 0^b = 0 (b > 0), 1 (b = 0); a negative base with a fractional exponent
-// and 0^b with b < 0 are undefined (NaN/Inf are not representable here, STYLE.md).
+// and 0^b with b < 0 are undefined (NaN/Inf are not representable here, docs/engine.md#numerics).
 // Comparisons return 1.0 or 0.0.
 
 override WG: u32 = 64;

@@ -10,7 +10,8 @@
 // nt_xent_forward: zn → part [P, M] vec2 (running max m, Σ exp(s − m)) of row a over the
 //   columns of partial p = [p·block, min((p+1)·block, M)). ROWS rows per invocation (the four
 //   lanes of a vec4), columns in register tiles of COLS: each step loads ROWS + COLS vec4 and
-//   does ROWS·COLS vec4 dots (storage loads are the scarce resource on lavapipe, PERF.md).
+//   does ROWS·COLS vec4 dots (storage loads are the scarce resource on lavapipe,
+//   docs/engine.md#performance).
 //   Per tile the online log-sum-exp rescales once (flash-attention style). Grid: x (folded into
 //   y) over ⌈M/ROWS⌉ invocations, z = partial index.
 // nt_xent_merge: part, zn → lse [M], loss [M] (ℓ_a). One row per invocation; merges the P

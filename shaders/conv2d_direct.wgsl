@@ -5,7 +5,8 @@
 //
 // Why not unfold + matmul: the patch matrix is KH·KW times the input (13 MB for 162 bands on a
 // 100×100 scene); writing and re-reading it costs more than the product on lavapipe, where
-// storage loads are the scarce resource (shared/PERF.md). Here the product reads x in place.
+// storage loads are the scarce resource (docs/engine.md#performance). Here the product reads x
+// in place.
 //
 // conv2d_pack_input:  src [N, C, H, W] (read) → packed [N, HP, WP, CP/4] vec4 (read_write)
 //   packed[n, i, j, c] = src[n, c, (i − top) / up_h, (j − left) / up_w] when both divisions are

@@ -14,7 +14,7 @@
 // (loss 0, no gradient, not counted in a mean). src/ops/loss.ts documents this and offers
 // checkTargets(), which reads the targets back, for callers whose targets may be bad.
 // Dispatch: one invocation per row in workgroups of WG, grids beyond 65,535 workgroups fold
-// into y. No workgroup memory (barriers are slow on lavapipe, shared/PERF.md).
+// into y. No workgroup memory (barriers are slow on lavapipe, docs/engine.md#performance).
 // Numerics: as softmax.wgsl (running max, one exp per element, exp arguments ≤ 0, below −87
 // flushed to 0, sums in blocks of BLOCK terms); lse − x_t is formed as (m − x_t) + log s and
 // the softmax as exp((x − m) − log s), never through a rounded lse, so both keep their precision

@@ -9,7 +9,7 @@
 // array<vec4f>) need the dimension each operand is stored contiguously along, and K, to be
 // multiples of 4 (src/ops/matmul.ts checks), so every load is one vec4.
 //
-// Tiling plan (shared/PERF.md: storage loads are what costs on lavapipe, barriers and
+// Tiling plan (docs/engine.md#performance: storage loads are what costs on lavapipe, barriers and
 // workgroup memory are slow there, subgroupBroadcast is nearly free):
 // - matmul_forward_subgroup[_vec4]: a workgroup is one subgroup of 8 lanes and owns a tile of
 //   TM rows × TN columns (32 or 64 each). Per step of 4 along k, lane l loads the 4×4 block of

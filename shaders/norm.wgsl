@@ -22,7 +22,7 @@
 //
 // Dispatch: one invocation per (channel, chunk), channel, element group, row or column, in
 // workgroups of WG; grids beyond 65,535 workgroups fold into y (index gid.x + gid.y·nwg.x·WG).
-// No workgroup memory or barriers (slow on lavapipe, PERF.md).
+// No workgroup memory or barriers (slow on lavapipe, docs/engine.md#performance).
 // Numerics: means are shifted sums (x₀ + Σ(x − x₀)/n, x₀ the first value), so an offset of
 // 1e3 costs no digits; variances are two-pass Σ(x − mean)² inside a chunk or row, and chunks
 // merge with Chan et al.'s pairwise formula. Serial f32 sums run at most CHUNK (or D) terms.

@@ -24,10 +24,10 @@
 //   = dy · (x − mean) · scale (scale = 2/(N − correction)): the variance's gradient.
 //
 // Why serial per invocation, not a workgroup tree: on lavapipe a barrier costs ~33 ns per
-// 8 lanes and every storage load is a per-lane scalar load anyway (shared/PERF.md), so a
-// workgroup per row was ~300× slower on many short rows (sum of [70001, 3] over axis 1:
-// 510 ms against 1.6 ms); the host splits long axes into chunks instead, so that enough
-// invocations run.
+// 8 lanes and every storage load is a per-lane scalar load anyway
+// (docs/engine.md#performance), so a workgroup per row was ~300× slower on many short rows
+// (sum of [70001, 3] over axis 1: 510 ms against 1.6 ms); the host splits long axes into
+// chunks instead, so that enough invocations run.
 // Dispatch: one invocation per output (per four for the wide entry), workgroups of WG;
 // grids beyond 65,535 workgroups fold into y (linear index gid.x + gid.y · nwg.x · WG).
 // Numerics: f32 sums run in four independent chains (interleaved along r, or one per column
@@ -35,7 +35,7 @@
 // serial sum runs long enough to drift. lse keeps a running max m and s = Σ exp(v − m) (one
 // exp per element: exp(−|v − m|) serves both cases), so no exp overflows, and exp arguments
 // below −87 give 0 (no denormals). The host refuses empty axes for max, min, lse and the arg
-// reductions (no ±Inf in shaders, STYLE.md); a sum of nothing is 0.
+// reductions (no ±Inf in shaders, docs/engine.md#numerics); a sum of nothing is 0.
 
 override WG: u32 = 64;
 override OP: u32 = 0;

@@ -1,5 +1,5 @@
 // segment.wgsl — pixels grouped by superpixel label (a CSR built once from fixed labels) and the
-// segmented ops of online background pixel mining (OBPM, METHODS.md §1.3); src/ops/segment.ts.
+// segmented ops of online background pixel mining (OBPM, docs/superad.md#obpm); src/ops/segment.ts.
 //
 // Layouts: labels [N] i32 (N = H·W pixels, row-major); a label outside [0, S) belongs to no
 // segment. keys [slots] vec2u, slots = N rounded up to a power of two. pixels [N] u32: pixel

@@ -9,7 +9,8 @@
 // Dispatch: one invocation per row (o, i), i.e. outer · inner invocations in workgroups of
 // WG; row elements sit `inner` apart, so neighbouring invocations read neighbouring addresses
 // when inner > 1. Grids beyond 65,535 workgroups fold into y (linear index
-// gid.x + gid.y · nwg.x · WG). No workgroup memory or barriers (slow on lavapipe, PERF.md).
+// gid.x + gid.y · nwg.x · WG). No workgroup memory or barriers (slow on lavapipe,
+// docs/engine.md#performance).
 // A few very long rows leave most lanes idle (softmax of [4, 100003]: ~4 ms on lavapipe, where
 // the chunked logsumexp of src/ops/reduce.ts takes ~1 ms); a split-row variant would help
 // only such shapes, which this project does not have.

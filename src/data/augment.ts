@@ -1,7 +1,8 @@
 /**
- * SSCC's augmentation (WebAssembly, assembly/augment.ts; METHODS.md §3.1): two independent views
- * of each patch, each a RandomResizedCrop back to the patch size (bilinear, align_corners=False),
- * a horizontal flip, then one of Gaussian blur, pixel masking or band masking chosen uniformly.
+ * SSCC's augmentation (WebAssembly, assembly/augment.ts; docs/sscc.md#augmentation): two
+ * independent views of each patch, each a RandomResizedCrop back to the patch size (bilinear,
+ * align_corners=False), a horizontal flip, then one of Gaussian blur, pixel masking or band
+ * masking chosen uniformly.
  * Each patch draws from its own stream (seed, id): a new seed per epoch gives new views.
  */
 import { DataError } from './cube.ts';

@@ -1,9 +1,10 @@
 /**
  * Noise2Void blind-spot masking of patches (WebAssembly, assembly/n2v.ts), exactly as BS3LNet
- * builds its training pairs (METHODS.md §2.1): ceil(p²·(1 − ratio)) masked positions per patch,
- * the centre first and the rest uniform on the grid with replacement; each takes the whole
- * spectrum of a pixel at a random offset in the size_window neighbourhood (without (0, 0)),
- * wrapped periodically inside the patch, read from the unmasked patch; the mask is 0 there.
+ * builds its training pairs (docs/bs3lnet.md#masking): ceil(p²·(1 − ratio)) masked positions
+ * per patch, the centre first and the rest uniform on the grid with replacement; each takes the
+ * whole spectrum of a pixel at a random offset in the size_window neighbourhood (without
+ * (0, 0)), wrapped periodically inside the patch, read from the unmasked patch; the mask is 0
+ * there.
  *
  * Static or resampled: each patch draws from its own stream (seed, id), id = its centre pixel
  * by default. BS3LNet masks once (static for all epochs): keep the seed. To resample each epoch,

@@ -1,8 +1,8 @@
 /**
  * Reflect padding and patch extraction (WebAssembly, assembly/patch.ts) for the patch-based
- * methods: BS3LNet's 19×19 patch per pixel (METHODS.md §2.1) and SSCC's 11×11 patches of the
- * labelled pixels (§3.1). Reflection is numpy's 'reflect' / torch's ReflectionPad2d: the edge
- * is not repeated, and a pad as large as the image is refused.
+ * methods: BS3LNet's 19×19 patch per pixel (docs/bs3lnet.md#presets) and SSCC's 11×11 patches
+ * of the labelled pixels (docs/sscc.md#preprocessing). Reflection is numpy's 'reflect' /
+ * torch's ReflectionPad2d: the edge is not repeated, and a pad as large as the image is refused.
  */
 import { DataError, type Cube, type LabelMap } from './cube.ts';
 import { withWasm } from './wasm.ts';

@@ -1,7 +1,7 @@
 /**
  * Min–max scaling and z-scores of a cube, computed in WebAssembly (assembly/scale.ts) with f64
- * arithmetic. Super-AD scales the whole cube by one global min and max (METHODS.md §1.1); the
- * clustering pipelines use per-band z-scores.
+ * arithmetic. Super-AD scales the whole cube by one global min and max
+ * (docs/superad.md#scaling); the clustering pipelines use per-band z-scores.
  */
 import { DataError, type Cube } from './cube.ts';
 import { withWasm } from './wasm.ts';

@@ -2,7 +2,8 @@
  * SLIC superpixels with scikit-image semantics, computed in WebAssembly (assembly/slic.ts).
  * Super-AD precomputes its superpixels with skimage.segmentation.slic on a false-colour
  * composite of 0-based bands [54, 34, 14] in CIE-Lab, n_segments 100, compactness 0.01,
- * max_num_iter 1000 and skimage's defaults otherwise (METHODS.md §1.1); those are the defaults here.
+ * max_num_iter 1000 and skimage's defaults otherwise (docs/superad.md#superpixels); those are
+ * the defaults here.
  */
 import { countNonFinite, DataError, type Cube, type LabelMap } from './cube.ts';
 import { withWasm } from './wasm.ts';

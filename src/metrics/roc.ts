@@ -2,8 +2,8 @@
  * Detection metrics on a score map and a ground-truth map (label > 0 = anomaly):
  * ROC AUC(D,F) by ranks with ties averaged (Mann–Whitney; equals sklearn's roc_auc_score),
  * the 3D-ROC areas AUC(D,τ) and AUC(F,τ) on scores normalised to [0, 1] with SNPR (Chang
- * 2020, METHODS.md §1.6), and the ROC curve with its CSV. All in float64 on the CPU: these are
- * the numbers people compare, and a sort of 10⁶ scores costs milliseconds.
+ * 2020; docs/engine.md#metrics), and the ROC curve with its CSV. All in float64 on the CPU:
+ * these are the numbers people compare, and a sort of 10⁶ scores costs milliseconds.
  */
 
 export interface DetectionScores {

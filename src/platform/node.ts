@@ -7,7 +7,7 @@ import { create, globals } from 'webgpu';
 import type { Platform } from './types.ts';
 
 // Dawn crashes the process if the object returned by create() is garbage-collected
-// while devices are alive (../shared/PERF.md), so it lives for the life of the module.
+// while devices are alive (docs/engine.md#performance), so it lives for the life of the module.
 let dawn: GPU | null = null;
 
 function dawnGpu(): GPU {
