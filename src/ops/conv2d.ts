@@ -17,6 +17,7 @@
  * 4 (zero rows, and zero weight columns through pad) so matmul takes its vec4 loads.
  * 1×1 kernels with stride 1 and no padding or mask skip the unfold: x is the patch matrix.
  * padding_mode 'reflect' pads x first (ops/shape.ts pad, whose gradient folds the mirror back).
+ * withConv2dPlan (conv2d_direct.ts) forces either plan, so tests run both wherever they can.
  */
 import source from '../../shaders/conv2d.wgsl';
 import { GpuUsageError, type Gpu } from '../gpu/index.ts';
@@ -187,12 +188,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   checkInputs(OP, bias ? [x, weight, bias] : [x, weight]);
   if (opts.mask) checkInputs(OP, [x, opts.mask]);
   let geo = convGeometry(OP, x.shape, weight.shape, bias, opts);
+  const direct = useDirect(x.gpu, geo);
   let xin = x;
   if ((opts.paddingMode ?? 'zeros') === 'reflect' && geo.ph + geo.pw > 0) {
     xin = pad(x, [[geo.ph, geo.ph], [geo.pw, geo.pw]], 'reflect');
     geo = { ...geo, h: geo.h + 2 * geo.ph, w: geo.w + 2 * geo.pw, ph: 0, pw: 0 };
   }
-  if (useDirect(x.gpu, geo) && !plain1x1(geo, opts.mask ?? null)) {
+  if (direct && !plain1x1(geo, opts.mask ?? null)) {
     const y = conv2dDirect(geo, xin, weight, bias, opts.mask ?? null);
     if (xin !== x) drop(xin);
     return y;

@@ -28,12 +28,40 @@ const DIRECT_BASE = {
 };
 type DirectParams = typeof DIRECT_BASE;
 
+/** conv2d's two implementations: the implicit-GEMM kernels here, or unfold + matmul (conv2d.ts). */
+export type Conv2dPlan = 'direct' | 'unfold';
+
+/** A plan forced by withConv2dPlan. */
+const forcedPlan = new ForcedChoice();
+
+/** The plans that can run on `gpu`: 'direct' needs subgroups of ≥ 8 lanes; 'unfold' runs anywhere. */
+export function conv2dPlans(gpu: Gpu): Conv2dPlan[] {
+  return subgroupMatmulFits(gpu) ? ['direct', 'unfold'] : ['unfold'];
+}
+
 /**
- * True when conv2d takes the implicit-GEMM kernels: one group, and subgroups of ≥ 8 lanes (the
- * kernels' unrolled broadcasts, as matmul's subgroup kernel). Elsewhere unfold + matmul runs.
+ * Runs `fn` with conv2d, conv2dInputGrad and conv2dWeightGrad on `gpu` using `plan` (tests and
+ * benchmarks compare both; the backward of a conv2d follows the plan of its forward). A plain
+ * 1×1 conv stays a matmul in forward and dWeight under either plan. Throws when `plan` cannot
+ * run here; a forced 'direct' conv with groups > 1 throws at the op.
+ */
+export function withConv2dPlan<T>(gpu: Gpu, plan: Conv2dPlan, fn: () => T): T {
+  if (plan !== 'direct' && plan !== 'unfold') throw new GpuUsageError(OP, `plan: expected 'direct' or 'unfold', got ${String(plan)}`);
+  if (!conv2dPlans(gpu).includes(plan)) {
+    throw new GpuUsageError(OP, `plan: expected 'unfold' on this device (the direct kernels need the subgroups feature with ≥ 8 lanes), got '${plan}'`);
+  }
+  return forcedPlan.run(gpu, plan, fn);
+}
+
+/**
+ * True when conv2d takes the implicit-GEMM kernels: forced by withConv2dPlan, else with one group
+ * and subgroups of ≥ 8 lanes (the kernels' unrolled broadcasts, as matmul's subgroup kernel).
+ * Elsewhere unfold + matmul runs.
  */
 export function useDirect(gpu: Gpu, geo: ConvGeometry): boolean {
-  return geo.g === 1 && subgroupMatmulFits(gpu);
+  const plan = forcedPlan.get(gpu);
+  if (plan === 'direct' && geo.g !== 1) throw new GpuUsageError(OP, `plan 'direct': expected groups 1 (grouped convs run the unfold plan), got ${geo.g}`);
+  return plan === undefined ? geo.g === 1 && subgroupMatmulFits(gpu) : plan === 'direct';
 }
 
 function directKernel(gpu: Gpu, entry: string, tile?: Tile) {

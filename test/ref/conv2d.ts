@@ -62,7 +62,7 @@ export function conv2dRef(x: ArrayLike<number>, xs: readonly number[], w: ArrayL
 
 /**
  * dx [N, C, H, W] and dWeight [O, C/G, KH, KW] of conv2d for an upstream gradient dy
- * [N, O, HO, WO] (zero padding): the forward loop nest run as scatters, each product
+ * [N, O, HO, WO] (zero or reflect padding): the forward loop nest run as scatters, each product
  * x·w·gate that reaches y[n, q, i, j] sending dy[n, q, i, j] back to both factors.
  */
 export function conv2dGradsRef(x: ArrayLike<number>, xs: readonly number[], w: ArrayLike<number>, ws: readonly number[], dy: ArrayLike<number>, o: ConvRefOptions = {}): { dx: Float64Array; dWeight: Float64Array } {
@@ -85,8 +85,9 @@ export function conv2dGradsRef(x: ArrayLike<number>, xs: readonly number[], w: A
             const ch = Math.floor(q / og) * cg + ci;
             for (let ky = 0; ky < kh; ky++) {
               for (let kx = 0; kx < kw; kx++) {
-                const [iy, ix] = [i * sh - ph + ky * dh, j * sw - pw + kx * dw];
-                if (iy < 0 || ix < 0 || iy >= h || ix >= wd) continue;
+                const iy = source(i * sh - ph + ky * dh, h, o.paddingMode === 'reflect');
+                const ix = source(j * sw - pw + kx * dw, wd, o.paddingMode === 'reflect');
+                if (iy < 0 || ix < 0) continue;
                 const gate = o.mask ? o.mask[ky * kw + kx] : 1;
                 const wi = ((q * cg + ci) * kh + ky) * kw + kx;
                 const xi = ((b * c + ch) * h + iy) * wd + ix;
