@@ -3,7 +3,7 @@
  * rule |got − expected| ≤ atol + rtol·|expected| with a report of the first bad index.
  */
 import * as assert from 'uvu/assert';
-import { createGpu, type Gpu } from '../../src/index.ts';
+import { createGpu, type Gpu, type KernelSpec } from '../../src/index.ts';
 
 let shared: Promise<Gpu> | null = null;
 
@@ -75,4 +75,17 @@ export function throwsLike(fn: () => unknown, type: new (...a: never[]) => Error
   }
   assert.unreachable(`expected a ${type.name} matching ${pattern}, got none`);
   throw new Error('unreachable');
+}
+
+/** The pipeline specs a function creates or reuses, by wrapping gpu.kernel (which kernels ran). */
+export function kernelsUsed(gpu: Gpu, fn: () => void): KernelSpec[] {
+  const specs: KernelSpec[] = [];
+  const orig = gpu.kernel.bind(gpu);
+  gpu.kernel = (spec) => (specs.push(spec), orig(spec));
+  try {
+    fn();
+  } finally {
+    gpu.kernel = orig;
+  }
+  return specs;
 }

@@ -1,11 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createGpu, GpuUsageError, tensor, timeCandidates, winner, type Gpu, type KernelSpec, type Shape } from '../../src/index.ts';
+import { createGpu, GpuUsageError, tensor, timeCandidates, winner, type Gpu, type Shape } from '../../src/index.ts';
 import { matmul, matmulChoices, matmulKey, withMatmulChoice, type MatmulOptions } from '../../src/ops/matmul.ts';
 import { centreMask, conv2d, conv2dInputGrad, conv2dWeightGrad, convGeometry, type Conv2dOptions } from '../../src/ops/conv2d.ts';
 import { DIRECT_CHOICES, directKey, useDirect, withDirectChoice } from '../../src/ops/conv2d_direct.ts';
 import { tuneConv2d, tuneMatmul } from '../../src/ops/tune.ts';
-import { assertClose, uniform } from '../harness/gpu.ts';
+import { assertClose, kernelsUsed, uniform } from '../harness/gpu.ts';
+import { skip } from '../harness/skip.ts';
 import { matmulRef } from '../ref/matmul.ts';
 
 const test = suite('ops/tune');
@@ -17,19 +18,6 @@ function sameBits(name: string, got: ArrayLike<number>, want: ArrayLike<number>)
   assert.is(got.length, want.length, `${name}: length`);
   const i = Array.from(got).findIndex((v, j) => !Object.is(v, want[j]));
   assert.ok(i < 0, `${name}: element ${i} is ${got[i]}, the first choice gave ${want[i]}`);
-}
-
-/** The pipeline specs a function creates or reuses, by wrapping gpu.kernel. */
-function kernelsUsed(gpu: Gpu, fn: () => void): KernelSpec[] {
-  const specs: KernelSpec[] = [];
-  const orig = gpu.kernel.bind(gpu);
-  gpu.kernel = (spec) => (specs.push(spec), orig(spec));
-  try {
-    fn();
-  } finally {
-    gpu.kernel = orig;
-  }
-  return specs;
 }
 
 let gpu: Gpu;
@@ -68,7 +56,11 @@ test('every direct conv2d choice computes the same bits in forward, dInput and d
   for (const [xs, o, k, co] of cases) {
     const ws = [o, xs[1], k, k];
     const geo = convGeometry('test', xs, ws, null, co);
-    if (!useDirect(gpu, geo)) continue; // unfold + matmul here: covered by the matmul case
+    if (!useDirect(gpu, geo)) {
+      // unfold + matmul here: covered by the matmul case
+      skip('adapter', `conv2d [${xs}]: no direct (subgroup) kernels on this adapter`);
+      continue;
+    }
     const x = tensor(gpu, uniform(size(xs), 3), xs);
     const w = tensor(gpu, uniform(size(ws), 4), ws);
     const dy = tensor(gpu, uniform(geo.n * o * geo.ho * geo.wo, 5), [geo.n, o, geo.ho, geo.wo]);
@@ -102,7 +94,7 @@ test('tuneMatmul measures each choice once per shape bucket, and matmul then use
 });
 
 test('untuned, matmul takes 64 × 32 subgroup tiles; conv2d 32 × 32, and 64 × 32 for dWeight', () => {
-  if (!matmulChoices(gpu).includes('subgroup/64x32')) return; // tiled/64 everywhere else
+  if (!matmulChoices(gpu).includes('subgroup/64x32')) return skip('adapter', 'no subgroup matmul or direct conv2d on this adapter (tiled/64 everywhere)');
   // 100 × 20 · 20 × 40: a bucket no other test tunes
   const [a, b] = [tensor(gpu, uniform(100 * 20, 1), [100, 20]), tensor(gpu, uniform(20 * 40, 2), [20, 40])];
   assert.equal(kernelsUsed(gpu, () => matmul(a, b).dispose()).map((s) => s.overrides), [{ TM: 64, TN: 32 }]);
@@ -127,7 +119,7 @@ test('tuneConv2d tunes each direct pass; the conv then uses the winner', async (
   const geo = convGeometry('test', shape.input, [12, 8, 3, 3], null, shape.options);
   if (!useDirect(gpu, geo)) {
     assert.is(results.length, 0, 'nothing to tune without the direct kernels');
-    return;
+    return skip('adapter', 'no direct (subgroup) conv2d kernels to tune on this adapter');
   }
   assert.equal(results.map((r) => r.key), ['forward', 'dInput', 'dWeight'].map((p) => directKey(p as 'forward', geo)));
   gpu.tuning.set(directKey('forward', geo), { choice: 'direct/32x64', ms: {} });
