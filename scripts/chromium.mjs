@@ -1,7 +1,7 @@
 // Runs a test bundle in headless Debian Chromium through playwright-core, with WebGPU on
 // SwiftShader. Never downloads a browser: it uses /usr/bin/chromium (scripts/setup.sh).
 import http from 'node:http';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -16,21 +16,30 @@ export const CHROMIUM_FLAGS = [
 // read the same files as Node tests; a path that resolves outside that folder is refused.
 const SHARED_DATA = fileURLToPath(new URL('../../shared/data', import.meta.url));
 
+// Returns the file's real path, 'missing' for a file of that folder (or the folder) that does not
+// exist, or null for anything refused (outside the folder, not a file, a malformed escape).
 function sharedFile(url) {
-  let real;
+  let target;
   try {
-    const rel = decodeURIComponent(url.slice('/shared-data/'.length).split('?')[0]);
-    real = realpathSync(path.resolve(SHARED_DATA, rel));
-    if (!real.startsWith(realpathSync(SHARED_DATA) + path.sep) || !statSync(real).isFile()) return null;
+    target = path.resolve(SHARED_DATA, decodeURIComponent(url.slice('/shared-data/'.length).split('?')[0]));
   } catch {
-    return null; // absent folder or file, or a malformed escape
+    return null;
   }
-  return real;
+  if (!target.startsWith(SHARED_DATA + path.sep)) return null;
+  if (!existsSync(target)) return 'missing';
+  try {
+    const real = realpathSync(target);
+    if (!real.startsWith(realpathSync(SHARED_DATA) + path.sep) || !statSync(real).isFile()) return null;
+    return real;
+  } catch {
+    return null;
+  }
 }
 
 function serve(bundle, nodeParity) {
   const page = `<!doctype html><meta charset="utf-8"><title>hsi-gpu tests</title>
-<script>globalThis.__hsiNodeParity = ${JSON.stringify(nodeParity)};</script>
+<script>globalThis.__hsiNodeParity = ${JSON.stringify(nodeParity)};
+globalThis.__hsiEnv = ${JSON.stringify({ allowMissingData: process.env.HSI_ALLOW_MISSING_DATA === '1' })};</script>
 <script type="module" src="/tests.js"></script>`;
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
@@ -38,7 +47,9 @@ function serve(bundle, nodeParity) {
     if (url === '/favicon.ico') return res.writeHead(204).end();
     if (url.startsWith('/shared-data/')) {
       const shared = req.method === 'GET' ? sharedFile(url) : null;
-      if (!shared) return res.writeHead(404).end();
+      // Only an absent file is marked missing (the tests may skip it); anything else is an error.
+      if (shared === 'missing') return res.writeHead(404, { 'x-hsi-missing': '1' }).end();
+      if (!shared) return res.writeHead(403).end();
       return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(shared));
     }
     const file = { '/tests.js': bundle, '/tests.js.map': `${bundle}.map` }[url];
@@ -70,7 +81,7 @@ export async function runInChromium(bundle, nodeParity, timeoutMs = 20 * 60_000)
     const r = await page.evaluate(() => globalThis.__hsiResult);
     if ('error' in r) {
       console.error(`chromium: the test harness failed: ${r.error}`);
-      return { passed: 0, failed: 1, skipped: 0, files: 0 };
+      return { passed: 0, failed: 1, skipped: 0, files: 0, skips: [] };
     }
     return { ...r, failed: r.failed + pageErrors };
   } finally {

@@ -1,10 +1,12 @@
 // The test command: type-check, build, run every test file on Node/Dawn, then the same GPU
 // test files bundled for headless Chromium (WebGPU on SwiftShader). Ends with one line
-// `N passed, N failed` summed over both environments; exits non-zero on any failure.
+// `N passed, N failed, N skipped` summed over both environments; exits non-zero on any failure.
+// Skips follow test/harness/skip.ts: an adapter lacking a feature is an expected skip; absent
+// ../shared/data fails unless HSI_ALLOW_MISSING_DATA=1; test.only / test.skip always fail.
 //   node scripts/test.mjs [filter…]   only test files whose path contains a filter
 //   --node-only / --browser-only, --no-typecheck
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { baseOptions, root } from './esbuild-config.mjs';
@@ -35,6 +37,9 @@ function entryPlugin(files, mainModule) {
     name: 'hsi-test-entry',
     setup(build) {
       build.onResolve({ filter: /^hsi-test:/ }, (a) => ({ path: a.path, namespace: 'hsi-test' }));
+      // Test files get uvu's suite wrapped so skips are counted per test (test/harness/uvu.ts).
+      const shim = path.join(root, 'test/harness/uvu.ts');
+      build.onResolve({ filter: /^uvu$/ }, (a) => (a.importer === shim ? undefined : { path: shim }));
       build.onLoad({ filter: /.*/, namespace: 'hsi-test' }, (a) => {
         if (a.path === 'hsi-test:entry') {
           const lines = ["import 'hsi-test:defer';"];
@@ -60,21 +65,17 @@ async function bundle(target, files, outfile) {
 }
 
 function runNode(outfile, parityFile) {
+  // The counts come back in a file, not on stdout, so test output can never garble them.
+  const resultFile = path.join(path.dirname(outfile), 'node-result.json');
+  rmSync(resultFile, { force: true });
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--enable-source-maps', outfile], {
-      cwd: root, env: { ...process.env, HSI_PARITY_FILE: parityFile }, stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let tail = '';
-    child.stdout.on('data', (d) => {
-      const s = d.toString();
-      tail = (tail + s).slice(-4096);
-      process.stdout.write(s.replace(/\nHSI_RESULT .*\n/, '\n'));
+      cwd: root, env: { ...process.env, HSI_PARITY_FILE: parityFile, HSI_RESULT_FILE: resultFile }, stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('close', (code) => {
-      const m = /HSI_RESULT (.*)/.exec(tail);
-      const r = m ? JSON.parse(m[1]) : { passed: 0, failed: 1, skipped: 0, files: 0, crashed: true };
-      if (!m) console.error(`node: the test process exited with code ${code} before reporting (a crash counts as a failure)`);
-      resolve(r);
+      if (existsSync(resultFile)) return resolve(JSON.parse(readFileSync(resultFile, 'utf8')));
+      console.error(`node: the test process exited with code ${code} before reporting (a crash counts as a failure)`);
+      resolve({ passed: 0, failed: 1, skipped: 0, files: 0, skips: [], crashed: true });
     });
   });
 }
@@ -82,6 +83,13 @@ function runNode(outfile, parityFile) {
 function summary(env, r) {
   const empty = r.passed + r.failed === 0;
   console.log(`${env}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped in ${r.files} files${empty ? ' — NO TESTS RAN (counted as a failure)' : ''}`);
+  const byReason = new Map();
+  for (const s of r.skips ?? []) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s]);
+  for (const [reason, list] of byReason) {
+    const why = { adapter: 'expected: the adapter lacks the feature', host: 'expected: the host lacks the API' }[reason] ?? 'allowed by HSI_ALLOW_MISSING_DATA=1';
+    console.log(`${env}: ${list.length} skip(s) for ${reason} (${why}):`);
+    for (const s of list) console.log(`  ${s.test}: ${s.what}`);
+  }
   return empty ? { ...r, failed: r.failed + 1 } : r;
 }
 
@@ -96,10 +104,10 @@ if (!flags.has('--no-typecheck')) {
   console.log('typecheck: tsc --noEmit');
   try {
     execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-    totals.push({ passed: 1, failed: 0 });
+    totals.push({ passed: 1, failed: 0, skipped: 0 });
   } catch {
     console.error('typecheck: FAILED (errors above); the tests still run');
-    totals.push({ passed: 0, failed: 1 });
+    totals.push({ passed: 0, failed: 1, skipped: 0 });
   }
 }
 execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
@@ -117,7 +125,7 @@ if (!flags.has('--node-only') && browserFiles.length > 0) {
   const nodeParity = existsSync(parityFile) ? JSON.parse(readFileSync(parityFile, 'utf8')) : {};
   totals.push(summary('chromium', await runInChromium(path.join(outDir, 'browser.js'), nodeParity)));
 }
-const passed = totals.reduce((s, r) => s + r.passed, 0);
-const failed = totals.reduce((s, r) => s + r.failed, 0);
-console.log(`\n${passed} passed, ${failed} failed`);
+const count = (key) => totals.reduce((s, r) => s + (r[key] ?? 0), 0);
+const [passed, failed, skipped] = [count('passed'), count('failed'), count('skipped')];
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

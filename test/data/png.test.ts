@@ -5,6 +5,7 @@ import { DataError, makeCube } from '../../src/data/cube.ts';
 import { clusterMapPng, contourPixels, defaultRgbBands, encodePng, falseColourPng, scoreMapPng } from '../../src/data/png.ts';
 import { rng, throwsLike, uniform } from '../harness/gpu.ts';
 import { decodePngRef } from '../ref/png.ts';
+import { skip } from '../harness/skip.ts';
 
 const test = suite('data/png');
 
@@ -118,7 +119,7 @@ test('false colour: chosen bands, each stretched between its 2nd and 98th percen
 });
 
 test('in browsers, the browser\'s own PNG decoder sees the same pixels (Node: no decoder, nothing to do)', async () => {
-  if (typeof createImageBitmap !== 'function' || typeof OffscreenCanvas !== 'function') return;
+  if (typeof createImageBitmap !== 'function' || typeof OffscreenCanvas !== 'function') return skip('host', 'no createImageBitmap / OffscreenCanvas (Node)');
   const [rows, cols] = [13, 17];
   const scores = uniform(rows * cols, 8, 0, 1);
   const pictures = [

@@ -2,32 +2,38 @@
  * The real scenes of ../shared/data (see its README) for tests, in Node and in Chromium. Node reads
  * them from the file system (tests run from the repository root); the browser fetches them from
  * the test server, which serves that folder read-only under /shared-data/ (scripts/chromium.mjs).
- * Where the folder is absent the tests that need it skip with one clear line instead of failing.
+ * An absent file is a failure that says where the data belongs, unless HSI_ALLOW_MISSING_DATA=1
+ * turns it into a counted skip (skip.ts). In the browser only a file the server reports absent
+ * (404 with `x-hsi-missing: 1`) is missing: any other fetch failure (a wrong route, a server
+ * error) is an error, never a skip.
  */
 import { readFileBytes } from '#platform';
+import { skip } from './skip.ts';
 
 const inBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
-const skipped = new Set<string>();
 
 /** The bytes of `rel` (e.g. 'had/HYDICE-II.mat') under ../shared/data, or null when absent. */
 export async function sharedData(rel: string): Promise<Uint8Array | null> {
+  if (inBrowser) {
+    const r = await fetch(`/shared-data/${rel}`);
+    if (r.ok) return new Uint8Array(await r.arrayBuffer());
+    if (r.status === 404 && r.headers.get('x-hsi-missing') === '1') return null;
+    throw new Error(`shared data: GET /shared-data/${rel}: expected the file or a 404 marked missing, got HTTP ${r.status} ${r.statusText}`);
+  }
   try {
-    if (inBrowser) {
-      const r = await fetch(`/shared-data/${rel}`);
-      return r.ok ? new Uint8Array(await r.arrayBuffer()) : null;
-    }
     return await readFileBytes(`../shared/data/${rel}`);
   } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT' || inBrowser) return null;
+    if ((e as { code?: string }).code === 'ENOENT') return null;
     throw e;
   }
 }
 
-/** Logs once per file that a test skipped because the shared file is absent. */
+/**
+ * Marks the running test skipped because `rel` is absent (call it, then return), or fails it
+ * with where the data belongs when HSI_ALLOW_MISSING_DATA=1 is not set.
+ */
 export function skipMissing(test: string, rel: string): void {
-  if (skipped.has(`${test}|${rel}`)) return;
-  skipped.add(`${test}|${rel}`);
-  console.log(`\n  SKIP ${test}: ../shared/data/${rel} is absent (the shared scenes are not on this machine)`);
+  skip('shared-data', `${test}: ../shared/data/${rel} is absent`);
 }
 
 /** Every shared file the reader tests cover, relative to ../shared/data. */
