@@ -26,9 +26,8 @@ export function solve(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Fl
   return x;
 }
 
-/** Mahalanobis distance of `x` to the pixel set `pix` (each a band vector), with ridge·trace/n + absRidge. */
-function distance(x: Float64Array, pix: Float64Array[], relRidge: number, absRidge = 0): number {
-  const nb = x.length;
+/** Mean and unbiased covariance of the pixel set `pix` (each a band vector), with ridge·trace/n + absRidge on the diagonal. */
+function moments(pix: Float64Array[], nb: number, relRidge: number, absRidge: number): { mu: Float64Array; cov: Float64Array } {
   const n = pix.length;
   const mu = new Float64Array(nb);
   for (const p of pix) for (let b = 0; b < nb; b++) mu[b] += p[b] / n;
@@ -39,9 +38,19 @@ function distance(x: Float64Array, pix: Float64Array[], relRidge: number, absRid
   let trace = 0;
   for (let i = 0; i < nb; i++) trace += cov[i * nb + i];
   for (let i = 0; i < nb; i++) cov[i * nb + i] += relRidge * trace / nb + absRidge;
+  return { mu, cov };
+}
+
+/** (x − μ)ᵀ C⁻¹ (x − μ). */
+function quadratic(x: Float64Array, { mu, cov }: { mu: Float64Array; cov: Float64Array }): number {
   const z = Float64Array.from(x, (v, b) => v - mu[b]);
-  const w = solve(cov, z, nb);
+  const w = solve(cov, z, x.length);
   return z.reduce((s, v, b) => s + v * w[b], 0);
+}
+
+/** Mahalanobis distance of `x` to the pixel set `pix`, with ridge·trace/n. */
+function distance(x: Float64Array, pix: Float64Array[], relRidge: number): number {
+  return quadratic(x, moments(pix, x.length, relRidge, 0));
 }
 
 const pixel = (data: ArrayLike<number>, rows: number, cols: number, bands: number, r: number, c: number): Float64Array =>
@@ -51,7 +60,8 @@ const pixel = (data: ArrayLike<number>, rows: number, cols: number, bands: numbe
 export function globalRxRef(data: ArrayLike<number>, rows: number, cols: number, bands: number, ridge = 0): Float64Array {
   const all: Float64Array[] = [];
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) all.push(pixel(data, rows, cols, bands, r, c));
-  return Float64Array.from(all, (x) => distance(x, all, 0, ridge));
+  const m = moments(all, bands, 0, ridge);
+  return Float64Array.from(all, (x) => quadratic(x, m));
 }
 
 /**
