@@ -8,6 +8,7 @@
  * is off by 0.0035, near its sharpest bend; test/data/png.test.ts checks non-anchor entries
  * against the published values to 0.01). Anchors are quoted to the table's 6 decimals.
  */
+import { OptionError } from '../errors.ts';
 
 export type ColormapName = 'viridis' | 'inferno' | 'magma';
 
@@ -46,7 +47,7 @@ const tables = new Map<ColormapName, Uint8Array>();
 /** The 256 × RGB table of a perceptual map, as bytes (built once, then cached). */
 export function colormapTable(name: ColormapName): Uint8Array {
   const anchors = ANCHORS[name];
-  if (!anchors) throw new Error(`colormap: name: expected viridis, inferno or magma, got ${String(name)}`);
+  if (!anchors) throw new OptionError('colormap', `name: expected viridis, inferno or magma, got ${String(name)}`);
   let table = tables.get(name);
   if (table) return table;
   table = new Uint8Array(256 * 3);

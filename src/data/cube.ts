@@ -6,6 +6,7 @@
  * tensor without a transpose; per-pixel work (RX, PCA, k-means) reads a band as one stride.
  * Label / anomaly maps are row-major `Int32Array`s of rows × cols.
  */
+import { HsiError } from '../errors.ts';
 
 export interface Cube {
   rows: number;
@@ -28,10 +29,9 @@ export interface LabelMap {
 }
 
 /** A problem with the input data: names the source, what is wrong and the way out. */
-export class DataError extends Error {
+export class DataError extends HsiError {
   constructor(source: string, problem: string, fix?: string) {
-    super(`${source}: ${problem}${fix ? `; ${fix}` : ''}`);
-    this.name = 'DataError';
+    super(source, `${problem}${fix ? `; ${fix}` : ''}`);
   }
 }
 

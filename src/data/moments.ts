@@ -1,6 +1,7 @@
 /**
  * Per-band mean and variance of a hyperspectral cube, computed in WebAssembly in float64.
  */
+import { OptionError } from '../errors.ts';
 import { withWasm } from './wasm.ts';
 
 export interface BandMoments {
@@ -15,7 +16,7 @@ export interface BandMoments {
  */
 export async function bandMoments(cube: Float32Array, bands: number): Promise<BandMoments> {
   if (!Number.isInteger(bands) || bands <= 0 || bands > 0x7fffffff) {
-    throw new Error(`bandMoments: bands: expected a positive integer, got ${bands}`);
+    throw new OptionError('bandMoments', `bands: expected a positive integer, got ${bands}`);
   }
   const out = await withWasm((w) => w.bandMoments(cube, bands));
   return { mean: out.slice(0, bands), variance: out.slice(bands) };

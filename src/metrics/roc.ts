@@ -5,6 +5,7 @@
  * 2020; docs/engine.md#metrics), and the ROC curve with its CSV. All in float64 on the CPU:
  * these are the numbers people compare, and a sort of 10⁶ scores costs milliseconds.
  */
+import { OptionError } from '../errors.ts';
 
 export interface DetectionScores {
   /** Area under P_D against P_F (the AUC papers report). */
@@ -28,15 +29,15 @@ export interface RocPoint {
 
 /** Throws unless scores and labels pair up, scores are finite and both classes occur. */
 function check(op: string, scores: ArrayLike<number>, labels: ArrayLike<number>): { pos: number; neg: number } {
-  if (scores.length !== labels.length) throw new Error(`${op}: map size: expected ${scores.length} labels for ${scores.length} scores, got ${labels.length}`);
+  if (scores.length !== labels.length) throw new OptionError(op, `map size: expected ${scores.length} labels for ${scores.length} scores, got ${labels.length}`);
   let pos = 0;
   for (let i = 0; i < scores.length; i++) {
-    if (!Number.isFinite(scores[i])) throw new Error(`${op}: score ${i}: expected a finite number, got ${scores[i]}; check the detector's output`);
+    if (!Number.isFinite(scores[i])) throw new OptionError(op, `score ${i}: expected a finite number, got ${scores[i]}; check the detector's output`);
     if (labels[i] > 0) pos++;
   }
   const neg = scores.length - pos;
   if (pos === 0 || neg === 0) {
-    throw new Error(`${op}: ground truth: expected both anomaly (> 0) and background pixels, got ${pos} anomalies and ${neg} background; the AUC is undefined`);
+    throw new OptionError(op, `ground truth: expected both anomaly (> 0) and background pixels, got ${pos} anomalies and ${neg} background; the AUC is undefined`);
   }
   return { pos, neg };
 }

@@ -34,6 +34,7 @@ import { noGrad } from '../autograd/tape.ts';
 import { scope } from '../tensor/scope.ts';
 import { fmtShape, type Tensor } from '../tensor/tensor.ts';
 import { GpuUsageError } from '../gpu/index.ts';
+import { OptionError } from '../errors.ts';
 import { centreMask } from '../ops/conv2d.ts';
 import { add, sub } from '../ops/binary.ts';
 import { tensor } from '../ops/fill.ts';
@@ -103,9 +104,9 @@ export class Bs3lnet extends Module {
   constructor(gpu: Gpu, config: Bs3lnetConfig) {
     super();
     const { bands, hidden = 64, blocks = 2, blindspot = 'mask', seed = 1, pd = 1 } = config;
-    if (blindspot !== 'mask' && blindspot !== 'conv') throw new GpuUsageError('Bs3lnet', `blindspot: expected 'mask' or 'conv', got ${String(blindspot)}`);
+    if (blindspot !== 'mask' && blindspot !== 'conv') throw new OptionError('Bs3lnet', `blindspot: expected 'mask' or 'conv', got ${String(blindspot)}`);
     for (const [name, v] of [['bands', bands], ['hidden', hidden], ['blocks', blocks + 1], ['pd', pd]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new GpuUsageError('Bs3lnet', `${name}: expected a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) throw new OptionError('Bs3lnet', `${name}: expected a positive integer, got ${v}`);
     }
     this.bands = bands;
     this.blindspot = blindspot;
@@ -181,7 +182,7 @@ export interface ScoreOptions {
  */
 export async function bs3lnetScores(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions = {}): Promise<Float32Array> {
   const norm = opts.norm ?? 'l2';
-  if (norm !== 'l2' && norm !== 'l1') throw new GpuUsageError('bs3lnetScores', `norm: expected 'l2' or 'l1', got ${String(norm)}`);
+  if (norm !== 'l2' && norm !== 'l1') throw new OptionError('bs3lnetScores', `norm: expected 'l2' or 'l1', got ${String(norm)}`);
   const s = await throughModel(gpu, model, cube, opts, norm);
   for (let i = 0; i < s.length; i++) s[i] /= cube.bands;
   return s;
@@ -194,7 +195,7 @@ export async function bs3lnetResiduals(gpu: Gpu, model: Bs3lnet, cube: Cube, opt
 
 /** Scores (H×W) or residuals (B×H×W) of `cube`, per sub-image when the model uses PD. */
 async function throughModel(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: ScoreOptions, score: ScoreNorm | null): Promise<Float32Array> {
-  if (cube.bands !== model.bands) throw new GpuUsageError('bs3lnetScores', `cube bands: expected ${model.bands} (the model's), got ${cube.bands}`);
+  if (cube.bands !== model.bands) throw new OptionError('bs3lnetScores', `cube bands: expected ${model.bands} (the model's), got ${cube.bands}`);
   const wasTraining = model.training;
   model.eval();
   try {

@@ -5,6 +5,7 @@
  * k × k convolution with zero padding. The op is src/ops/adaconv.ts.
  */
 import { GpuUsageError, type Gpu } from '../gpu/index.ts';
+import { OptionError } from '../errors.ts';
 import { empty, fmtShape, type Tensor } from '../tensor/tensor.ts';
 import { Generator, type Seed } from '../ops/random.ts';
 import { adaConv, adaSelect, AdaSelection, convSelect } from '../ops/adaconv.ts';
@@ -36,13 +37,13 @@ export class AdaConv extends Module {
   constructor(gpu: Gpu, readonly inChannels: number, readonly outChannels: number, opts: AdaConvOptions = {}) {
     super();
     for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new GpuUsageError('AdaConv', `${name}: expected a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) throw new OptionError('AdaConv', `${name}: expected a positive integer, got ${v}`);
     }
     this.kernelSize = opts.kernelSize ?? 3;
     this.windowSize = opts.windowSize ?? 5;
     this.guidePad = opts.guidePad ?? 999;
     const k = this.kernelSize;
-    if (!Number.isInteger(k) || k < 1 || k % 2 === 0) throw new GpuUsageError('AdaConv', `kernelSize: expected an odd positive integer, got ${k}`);
+    if (!Number.isInteger(k) || k < 1 || k % 2 === 0) throw new OptionError('AdaConv', `kernelSize: expected an odd positive integer, got ${k}`);
     const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
     this.weight = parameter(kaimingUniform_(empty(gpu, [outChannels, inChannels, k, k], 'f32', 'AdaConv.weight'), { a: Math.sqrt(5) }, gen));
     const bound = 1 / Math.sqrt(fans(this.weight.shape).fanIn);

@@ -5,6 +5,7 @@
  * Reconstruction Network for Hyperspectral Anomaly Detection", IEEE TGRS 2023).
  */
 import { GpuUsageError, type Gpu } from '../gpu/index.ts';
+import { OptionError } from '../errors.ts';
 import { empty, fmtShape, view, type Tensor } from '../tensor/tensor.ts';
 import { centreMask, conv2d, type Pair, type PaddingMode } from '../ops/conv2d.ts';
 import { relu } from '../ops/unary.ts';
@@ -43,13 +44,13 @@ export class Conv2d extends Module implements Layer {
     const op = 'Conv2d';
     const groups = opts.groups ?? 1;
     for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new GpuUsageError(op, `${name}: expected a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) throw new OptionError(op, `${name}: expected a positive integer, got ${v}`);
     }
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw new GpuUsageError(op, `groups: expected a divisor of inChannels ${inChannels} and outChannels ${outChannels}, got ${groups}`);
+      throw new OptionError(op, `groups: expected a divisor of inChannels ${inChannels} and outChannels ${outChannels}, got ${groups}`);
     }
     this.kernelSize = pairOf(kernelSize);
-    if (!this.kernelSize.every((k) => Number.isInteger(k) && k >= 1)) throw new GpuUsageError(op, `kernelSize: expected positive integers, got ${String(kernelSize)}`);
+    if (!this.kernelSize.every((k) => Number.isInteger(k) && k >= 1)) throw new OptionError(op, `kernelSize: expected positive integers, got ${String(kernelSize)}`);
     const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
     const shape = [outChannels, inChannels / groups, ...this.kernelSize];
     this.weight = parameter(kaimingUniform_(empty(gpu, shape, 'f32', 'Conv2d.weight'), { a: Math.sqrt(5) }, gen));
@@ -101,9 +102,9 @@ export class BlindSpotBlock extends Module implements Layer {
     super();
     const { hidden = 64, depth = 2, dilation = 2 } = opts;
     if (!Number.isInteger(dilation) || dilation < 2 || dilation % 2 !== 0) {
-      throw new GpuUsageError('BlindSpotBlock', `dilation: expected an even integer ≥ 2 (an odd one lets the centre back in), got ${dilation}`);
+      throw new OptionError('BlindSpotBlock', `dilation: expected an even integer ≥ 2 (an odd one lets the centre back in), got ${dilation}`);
     }
-    if (!Number.isInteger(depth) || depth < 0) throw new GpuUsageError('BlindSpotBlock', `depth: expected a non-negative integer, got ${depth}`);
+    if (!Number.isInteger(depth) || depth < 0) throw new OptionError('BlindSpotBlock', `depth: expected a non-negative integer, got ${depth}`);
     const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
     const mask = centreMask(gpu, 3);
     this.masked = new Conv2d(gpu, inChannels, hidden, 3, { padding: 1, mask, seed: gen });

@@ -10,6 +10,7 @@
  * counterpart of torch's global generator: reproducible for a fixed order of calls.
  */
 import { GpuUsageError } from '../gpu/index.ts';
+import { OptionError } from '../errors.ts';
 import { Generator, rand, randn, type Seed } from '../ops/random.ts';
 import { full } from '../ops/fill.ts';
 import { fmtShape, type Shape, type Tensor } from '../tensor/tensor.ts';
@@ -41,10 +42,10 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   if (nonlinearity === 'selu') return 3 / 4;
   if (nonlinearity === 'leaky_relu') {
     const slope = param ?? 0.01;
-    if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new GpuUsageError(op, `param: expected a finite negative slope, got ${slope}`);
+    if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new OptionError(op, `param: expected a finite negative slope, got ${slope}`);
     return Math.sqrt(2 / (1 + slope * slope));
   }
-  throw new GpuUsageError(op, `nonlinearity: expected one of ${[...LINEAR, 'tanh', 'relu', 'leaky_relu', 'selu'].join(', ')}, got ${nonlinearity}`);
+  throw new OptionError(op, `nonlinearity: expected one of ${[...LINEAR, 'tanh', 'relu', 'leaky_relu', 'selu'].join(', ')}, got ${nonlinearity}`);
 }
 
 /**
@@ -52,7 +53,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  * receptive field being the product of the dimensions after the first two.
  */
 export function fans(shape: Shape): { fanIn: number; fanOut: number } {
-  if (shape.length < 2) throw new GpuUsageError('fans', `shape: expected at least 2 dimensions [out, in, …], got ${fmtShape(shape)}`);
+  if (shape.length < 2) throw new OptionError('fans', `shape: expected at least 2 dimensions [out, in, …], got ${fmtShape(shape)}`);
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }
@@ -67,7 +68,7 @@ export interface KaimingOptions {
 /** Kaiming's standard deviation gain/√fan for a weight of `shape` (He et al. 2015). */
 export function kaimingStd(shape: Shape, opts: KaimingOptions = {}): number {
   const { a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu' } = opts;
-  if (mode !== 'fan_in' && mode !== 'fan_out') throw new GpuUsageError('kaiming', `mode: expected fan_in or fan_out, got ${mode}`);
+  if (mode !== 'fan_in' && mode !== 'fan_out') throw new OptionError('kaiming', `mode: expected fan_in or fan_out, got ${mode}`);
   const f = fans(shape);
   return calculateGain(nonlinearity, a) / Math.sqrt(mode === 'fan_in' ? f.fanIn : f.fanOut);
 }

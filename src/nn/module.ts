@@ -8,6 +8,7 @@
  * the module's business and are neither listed nor disposed.
  */
 import { GpuUsageError, type Gpu } from '../gpu/index.ts';
+import { OptionError } from '../errors.ts';
 import { keep } from '../tensor/scope.ts';
 import { empty, fmtShape, Tensor } from '../tensor/tensor.ts';
 import { add } from '../ops/binary.ts';
@@ -155,7 +156,7 @@ export class Linear extends Module implements Layer {
   constructor(gpu: Gpu, readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
     super();
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new GpuUsageError('Linear', `${name}: expected a non-negative integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 0) throw new OptionError('Linear', `${name}: expected a non-negative integer, got ${v}`);
     }
     const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
     this.weight = parameter(kaimingUniform_(empty(gpu, [outFeatures, inFeatures], 'f32', 'Linear.weight'), { a: Math.sqrt(5) }, gen));
@@ -194,7 +195,7 @@ export class Sequential extends Module implements Layer {
   constructor(...layers: (Module & Layer)[]) {
     super();
     layers.forEach((m, i) => {
-      if (!(m instanceof Module) || typeof m.forward !== 'function') throw new GpuUsageError('Sequential', `layer ${i}: expected a Module with forward(), got ${String(m)}`);
+      if (!(m instanceof Module) || typeof m.forward !== 'function') throw new OptionError('Sequential', `layer ${i}: expected a Module with forward(), got ${String(m)}`);
       this[i] = m;
     });
     this.length = layers.length;

@@ -6,6 +6,7 @@
  * count as int64, here i32 of shape []).
  */
 import { GpuUsageError, type Gpu } from '../gpu/index.ts';
+import { OptionError } from '../errors.ts';
 import { empty, fmtShape, type Shape, type Tensor } from '../tensor/tensor.ts';
 import { batchNorm, incrementCount, layerNorm } from '../ops/norm.ts';
 import { checkFinite } from '../ops/util.ts';
@@ -59,10 +60,10 @@ export class BatchNormBase extends Module implements Layer {
   ) {
     super();
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = opts ?? {};
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new GpuUsageError(kind, `numFeatures: expected a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new OptionError(kind, `numFeatures: expected a positive integer, got ${numFeatures}`);
     checkFinite(kind, 'momentum', momentum);
     checkFinite(kind, 'eps', eps);
-    if (eps < 0) throw new GpuUsageError(kind, `eps: expected a number ≥ 0, got ${eps}`);
+    if (eps < 0) throw new OptionError(kind, `eps: expected a number ≥ 0, got ${eps}`);
     this.eps = eps;
     this.momentum = momentum;
     if (affine) {
@@ -140,11 +141,11 @@ export class LayerNorm extends Module implements Layer {
     const op = 'LayerNorm';
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : [];
     if (shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
-      throw new GpuUsageError(op, `normalizedShape: expected a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);
+      throw new OptionError(op, `normalizedShape: expected a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);
     }
     const { eps = 1e-5, elementwiseAffine = true, bias = true } = opts ?? {};
     checkFinite(op, 'eps', eps);
-    if (eps < 0) throw new GpuUsageError(op, `eps: expected a number ≥ 0, got ${eps}`);
+    if (eps < 0) throw new OptionError(op, `eps: expected a number ≥ 0, got ${eps}`);
     this.normalizedShape = shape;
     this.eps = eps;
     if (elementwiseAffine) {

@@ -7,6 +7,7 @@
  */
 import source from '../../shaders/optim.wgsl';
 import { GpuUsageError, type DeviceBuffer } from '../gpu/index.ts';
+import { OptionError } from '../errors.ts';
 import { keep } from '../tensor/scope.ts';
 import { empty, fmtShape, type Tensor } from '../tensor/tensor.ts';
 import { elementGrid } from '../ops/util.ts';
@@ -116,7 +117,7 @@ export class SGD extends Optimizer {
     checkNumber('SGD', 'weightDecay', weightDecay, 0);
     // PyTorch refuses the same combinations.
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
-      throw new GpuUsageError('SGD', `nesterov: expected momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${dampening}`);
+      throw new OptionError('SGD', `nesterov: expected momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${dampening}`);
     }
     this.momentum = momentum;
     this.dampening = dampening;
@@ -158,9 +159,9 @@ export abstract class AdamBase extends Optimizer {
   constructor(name: string, params: Iterable<Tensor>, opts: AdamOptions, defaultDecay: number) {
     super(name, params, opts?.lr ?? 1e-3);
     const { betas = [0.9, 0.999], eps = 1e-8, weightDecay = defaultDecay, amsgrad = false } = opts ?? {};
-    if (!Array.isArray(betas) || betas.length !== 2) throw new GpuUsageError(name, `betas: expected [beta1, beta2], got ${String(betas)}`);
+    if (!Array.isArray(betas) || betas.length !== 2) throw new OptionError(name, `betas: expected [beta1, beta2], got ${String(betas)}`);
     betas.forEach((b, i) => {
-      if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new GpuUsageError(name, `betas[${i}]: expected a number in [0, 1), got ${b}`);
+      if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new OptionError(name, `betas[${i}]: expected a number in [0, 1), got ${b}`);
     });
     // eps > 0 (PyTorch allows 0): the kernel must never divide by a zero denominator (no Inf/NaN).
     checkNumber(name, 'eps', eps, Number.MIN_VALUE);
@@ -249,6 +250,6 @@ function checkGrad(op: string, i: number, p: Tensor): void {
 
 function checkNumber(op: string, name: string, v: number, min = -Infinity): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
-    throw new GpuUsageError(op, `${name}: expected a finite number${min > -Infinity ? (min > 0 ? ' > 0' : ` ≥ ${min}`) : ''}, got ${v}`);
+    throw new OptionError(op, `${name}: expected a finite number${min > -Infinity ? (min > 0 ? ' > 0' : ` ≥ ${min}`) : ''}, got ${v}`);
   }
 }

@@ -10,11 +10,12 @@
  * are converted to f32 (F64 values must fit in f32); other dtypes are refused.
  */
 import { readFileBytes, writeFileBytes, platform } from '#platform';
-import { GpuError, GpuUsageError } from '../gpu/index.ts';
+import { GpuUsageError } from '../gpu/index.ts';
+import { HsiError, OptionError } from '../errors.ts';
 import { fmtShape, shapeSize, type DType, type Tensor } from '../tensor/tensor.ts';
 
 /** A file that is not valid safetensors, or does not fit the module it is loaded into. */
-export class SafetensorsError extends GpuError {}
+export class SafetensorsError extends HsiError {}
 
 /** A module (anything with stateDict()) or a plain record of named tensors. */
 export type TensorSource = { stateDict(): [string, Tensor][]; namedParameters?(): [string, Tensor][] } | Record<string, Tensor>;
@@ -66,13 +67,13 @@ export async function saveSafetensors(source: TensorSource, opts: SaveOptions = 
   const op = 'saveSafetensors';
   const entries = namedTensors(op, source);
   for (const [name, t] of entries) {
-    if (name === '__metadata__' || name === '') throw new GpuUsageError(op, `name: expected a tensor name other than "" and "__metadata__", got "${name}"`);
+    if (name === '__metadata__' || name === '') throw new OptionError(op, `name: expected a tensor name other than "" and "__metadata__", got "${name}"`);
     t.assertLive(`${op}(${name})`);
   }
   const metadata = opts.metadata ?? null;
   if (metadata !== null) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new GpuUsageError(op, `metadata.${k}: expected a string, got ${typeof v}`);
+      if (typeof v !== 'string') throw new OptionError(op, `metadata.${k}: expected a string, got ${typeof v}`);
     }
   }
   const infos: Entry[] = entries.map(([name, t]) => ({ name, dtype: FILE_DTYPE[t.dtype], shape: [...t.shape], begin: 0, end: 0 }));
@@ -142,13 +143,13 @@ export async function loadSafetensorsFile(target: TensorSource, path: string, op
 
 function checkPath(op: string, path: string): void {
   if (platform.name === 'browser') {
-    throw new GpuUsageError(op, 'platform: expected Node (file paths), got a browser: use the bytes API (saveSafetensors / loadSafetensors with an ArrayBuffer)');
+    throw new OptionError(op, 'platform: expected Node (file paths), got a browser: use the bytes API (saveSafetensors / loadSafetensors with an ArrayBuffer)');
   }
-  if (typeof path !== 'string' || path === '') throw new GpuUsageError(op, `path: expected a file path, got ${String(path)}`);
+  if (typeof path !== 'string' || path === '') throw new OptionError(op, `path: expected a file path, got ${String(path)}`);
 }
 
 function namedTensors(op: string, source: TensorSource): [string, Tensor][] {
-  if (!source || typeof source !== 'object') throw new GpuUsageError(op, `source: expected a Module or a record of tensors, got ${String(source)}`);
+  if (!source || typeof source !== 'object') throw new OptionError(op, `source: expected a Module or a record of tensors, got ${String(source)}`);
   const list = typeof source.stateDict === 'function' ? (source.stateDict as () => [string, Tensor][])() : Object.entries(source as Record<string, Tensor>);
   for (const [name, t] of list) {
     if (!t || typeof t !== 'object' || !('storage' in t)) throw new GpuUsageError(op, `${name}: expected a Tensor, got ${String(t)}`);
@@ -159,7 +160,7 @@ function namedTensors(op: string, source: TensorSource): [string, Tensor][] {
 function toBytes(op: string, bytes: ArrayBuffer | ArrayBufferView): Uint8Array {
   if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
   if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  throw new GpuUsageError(op, `bytes: expected an ArrayBuffer or Uint8Array, got ${Object.prototype.toString.call(bytes)}`);
+  throw new OptionError(op, `bytes: expected an ArrayBuffer or Uint8Array, got ${Object.prototype.toString.call(bytes)}`);
 }
 
 /** The 4-byte words to upload for one entry: F32/I32/U32 as stored, F16/BF16/F64 converted to f32. */

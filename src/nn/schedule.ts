@@ -3,7 +3,7 @@
  * rate from the closed form PyTorch documents, so a rate never accumulates rounding from the
  * previous ones; the base rate is the optimizer's rate when the schedule is created.
  */
-import { GpuUsageError } from '../gpu/index.ts';
+import { OptionError } from '../errors.ts';
 
 /** Anything with a settable learning rate (every Optimizer). */
 export interface HasLr {
@@ -17,7 +17,7 @@ export abstract class LRScheduler {
   lastEpoch = 0;
 
   constructor(readonly name: string, readonly optimizer: HasLr) {
-    if (!optimizer || typeof optimizer.lr !== 'number') throw new GpuUsageError(name, `optimizer: expected an object with a numeric lr, got ${String(optimizer)}`);
+    if (!optimizer || typeof optimizer.lr !== 'number') throw new OptionError(name, `optimizer: expected an object with a numeric lr, got ${String(optimizer)}`);
     this.baseLr = optimizer.lr;
   }
 
@@ -49,8 +49,8 @@ export class StepLR extends LRScheduler {
   constructor(optimizer: HasLr, opts: StepLrOptions) {
     super('StepLR', optimizer);
     const { stepSize, gamma = 0.1 } = opts ?? ({} as StepLrOptions);
-    if (!Number.isInteger(stepSize) || stepSize < 1) throw new GpuUsageError('StepLR', `stepSize: expected a positive integer, got ${stepSize}`);
-    if (typeof gamma !== 'number' || !Number.isFinite(gamma) || gamma < 0) throw new GpuUsageError('StepLR', `gamma: expected a finite number ≥ 0, got ${gamma}`);
+    if (!Number.isInteger(stepSize) || stepSize < 1) throw new OptionError('StepLR', `stepSize: expected a positive integer, got ${stepSize}`);
+    if (typeof gamma !== 'number' || !Number.isFinite(gamma) || gamma < 0) throw new OptionError('StepLR', `gamma: expected a finite number ≥ 0, got ${gamma}`);
     this.stepSize = stepSize;
     this.gamma = gamma;
   }
@@ -77,8 +77,8 @@ export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: HasLr, opts: CosineOptions) {
     super('CosineAnnealingLR', optimizer);
     const { tMax, etaMin = 0 } = opts ?? ({} as CosineOptions);
-    if (!Number.isInteger(tMax) || tMax < 1) throw new GpuUsageError('CosineAnnealingLR', `tMax: expected a positive integer, got ${tMax}`);
-    if (typeof etaMin !== 'number' || !Number.isFinite(etaMin) || etaMin < 0) throw new GpuUsageError('CosineAnnealingLR', `etaMin: expected a finite number ≥ 0, got ${etaMin}`);
+    if (!Number.isInteger(tMax) || tMax < 1) throw new OptionError('CosineAnnealingLR', `tMax: expected a positive integer, got ${tMax}`);
+    if (typeof etaMin !== 'number' || !Number.isFinite(etaMin) || etaMin < 0) throw new OptionError('CosineAnnealingLR', `etaMin: expected a finite number ≥ 0, got ${etaMin}`);
     this.tMax = tMax;
     this.etaMin = etaMin;
   }

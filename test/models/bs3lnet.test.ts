@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GpuUsageError, liveGraphNodes, tensor } from '../../src/index.ts';
+import { GpuUsageError, liveGraphNodes, OptionError, tensor } from '../../src/index.ts';
 import type { Cube } from '../../src/data/cube.ts';
 import { synthScene } from '../../src/data/synth.ts';
 import { rocAuc } from '../../src/metrics/roc.ts';
@@ -30,7 +30,7 @@ test('network: parameter count 1153·B + 185,024 (METHODS.md §2.8), init N(0, 0
   assert.ok(g.every((v) => Math.abs(v - 1) < 0.1) && g.some((v) => v !== 1), 'BN weights near 1, not all 1');
   assert.equal(net.radius, 7);
   net.dispose();
-  throwsLike(() => new Bs3lnet(gpu, { bands: 0 }), GpuUsageError, /Bs3lnet: bands: expected a positive integer, got 0/);
+  throwsLike(() => new Bs3lnet(gpu, { bands: 0 }), OptionError, /Bs3lnet: bands: expected a positive integer, got 0/);
 });
 
 test("blindspot 'conv': d out(p)/d x(p) is exactly 0 in eval mode (interior, border, corner), neighbours are not", async () => {
@@ -143,7 +143,7 @@ test("score norms: 'l2' (default) and 'l1' against float64 sums of the residual 
   close(l1, ref(Math.abs), 'l1');
   assert.equal(Array.from(await bs3ResultScores(gpu, r)), Array.from(l1), 'the fast preset scores with l1');
   assert.equal(Array.from(await bs3lnetScores(gpu, r.model, r.input, { norm: 'l1', maxBytes: 20000 })), Array.from(l1));
-  await rejects(bs3lnetScores(gpu, r.model, r.input, { norm: 'l3' as never }), GpuUsageError, /bs3lnetScores: norm: expected 'l2' or 'l1', got l3/);
+  await rejects(bs3lnetScores(gpu, r.model, r.input, { norm: 'l3' as never }), OptionError, /bs3lnetScores: norm: expected 'l2' or 'l1', got l3/);
   r.model.dispose();
 });
 

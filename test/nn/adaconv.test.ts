@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GpuUsageError, tensor, type Tensor } from '../../src/index.ts';
+import { GpuUsageError, OptionError, tensor, type Tensor } from '../../src/index.ts';
 import { adaSelect, convSelect } from '../../src/ops/adaconv.ts';
 import { AdaConv } from '../../src/nn/adaconv.ts';
 import { assertClose, testGpu, throwsLike, uniform } from '../harness/gpu.ts';
@@ -50,8 +50,8 @@ test('AdaConv options: window 7, kernel 5, other padding; bad sizes refused', as
   const [x, guide] = [tensor(gpu, xd, [c, h, w]), tensor(gpu, gd, [h, w])];
   const y = m.forward(x, guide);
   assertClose('AdaConv k 5 n 7 pad −1', await y.data(), adaConvRef(xd, c, h, w, await m.weight.data(), o, await m.bias.data(), gd, 7, 5, -1), { atol: 1e-5, rtol: 1e-5 });
-  throwsLike(() => new AdaConv(gpu, c, o, { kernelSize: 4 }), GpuUsageError, /AdaConv: kernelSize: expected an odd positive integer, got 4/);
-  throwsLike(() => new AdaConv(gpu, 0, o), GpuUsageError, /AdaConv: inChannels: expected a positive integer, got 0/);
+  throwsLike(() => new AdaConv(gpu, c, o, { kernelSize: 4 }), OptionError, /AdaConv: kernelSize: expected an odd positive integer, got 4/);
+  throwsLike(() => new AdaConv(gpu, 0, o), OptionError, /AdaConv: inChannels: expected a positive integer, got 0/);
   for (const t of [x, guide, y]) t.dispose();
   m.dispose();
 });

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GpuUsageError, liveGraphNodes, tensor } from '../../src/index.ts';
+import { GpuUsageError, liveGraphNodes, OptionError, tensor } from '../../src/index.ts';
 import { centreMask } from '../../src/ops/conv2d.ts';
 import { BlindSpotBlock, Conv2d } from '../../src/nn/conv.ts';
 import { assertClose, testGpu, throwsLike, uniform } from '../harness/gpu.ts';
@@ -33,7 +33,7 @@ test('Conv2d: parameter names, shapes, PyTorch init bounds, forward as conv2d', 
   assert.equal(Array.from(await masked.mask!.data()), [1, 1, 1, 1, 0, 1, 1, 1, 1]);
   for (const t of [x, y]) t.dispose();
   for (const mod of [conv, plain, masked]) mod.dispose();
-  throwsLike(() => new Conv2d(gpu, 6, 4, 3, { groups: 4 }), GpuUsageError, /Conv2d: groups: expected a divisor of inChannels 6 and outChannels 4, got 4/);
+  throwsLike(() => new Conv2d(gpu, 6, 4, 3, { groups: 4 }), OptionError, /Conv2d: groups: expected a divisor of inChannels 6 and outChannels 4, got 4/);
   throwsLike(() => new Conv2d(gpu, 2, 2, 3, { mask: tensor(gpu, [1, 1], [1, 2]) }), GpuUsageError, /Conv2d: mask: expected \[3, 3\] like the kernel, got \[1, 2\]/);
 });
 
@@ -57,7 +57,7 @@ test('BlindSpotBlock: names and shapes; d out(p)/d x(p) is exactly 0 in every ch
   assert.is(liveGraphNodes(), 0);
   x.dispose();
   block.dispose();
-  throwsLike(() => new BlindSpotBlock(gpu, 3, 2, { dilation: 3 }), GpuUsageError, /BlindSpotBlock: dilation: expected an even integer ≥ 2/);
+  throwsLike(() => new BlindSpotBlock(gpu, 3, 2, { dilation: 3 }), OptionError, /BlindSpotBlock: dilation: expected an even integer ≥ 2/);
 });
 
 test.run();

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  backward, GpuUsageError, liveGraphNodes, loadSafetensors, mul, saveSafetensors, SGD, sum, tensor, type Gpu, type Tensor,
+  backward, GpuUsageError, liveGraphNodes, loadSafetensors, mul, OptionError, saveSafetensors, SGD, sum, tensor, type Gpu, type Tensor,
 } from '../../src/index.ts';
 import { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormBase } from '../../src/nn/norm.ts';
 import { assertClose, testGpu, throwsLike, uniform } from '../harness/gpu.ts';
@@ -244,11 +244,11 @@ test('safetensors round trip: parameters and running statistics load into a fres
 test('bad arguments are refused at the module; nothing is counted or leaked', async () => {
   const gpu = await testGpu();
   const before = gpu.stats().liveBytes;
-  throwsLike(() => new BatchNorm2d(gpu, 0), GpuUsageError, /BatchNorm2d: numFeatures: expected a positive integer, got 0/);
+  throwsLike(() => new BatchNorm2d(gpu, 0), OptionError, /BatchNorm2d: numFeatures: expected a positive integer, got 0/);
   throwsLike(() => new BatchNorm1d(gpu, 3, { momentum: NaN }), GpuUsageError, /BatchNorm1d: momentum: expected a finite number, got NaN/);
-  throwsLike(() => new BatchNorm2d(gpu, 3, { eps: -1 }), GpuUsageError, /BatchNorm2d: eps: expected a number ≥ 0, got -1/);
-  throwsLike(() => new LayerNorm(gpu, []), GpuUsageError, /LayerNorm: normalizedShape: expected a positive integer or a non-empty list of them, got \[\]/);
-  throwsLike(() => new LayerNorm(gpu, 2.5), GpuUsageError, /LayerNorm: normalizedShape: expected a positive integer/);
+  throwsLike(() => new BatchNorm2d(gpu, 3, { eps: -1 }), OptionError, /BatchNorm2d: eps: expected a number ≥ 0, got -1/);
+  throwsLike(() => new LayerNorm(gpu, []), OptionError, /LayerNorm: normalizedShape: expected a positive integer or a non-empty list of them, got \[\]/);
+  throwsLike(() => new LayerNorm(gpu, 2.5), OptionError, /LayerNorm: normalizedShape: expected a positive integer/);
   const bn2 = new BatchNorm2d(gpu, 3);
   const bn1 = new BatchNorm1d(gpu, 3);
   const ln = new LayerNorm(gpu, [4, 5]);

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { backward, GpuUsageError, mul, scope, sum, tensor, type Gpu, type Tensor } from '../../src/index.ts';
+import { backward, GpuUsageError, mul, OptionError, scope, sum, tensor, type Gpu, type Tensor } from '../../src/index.ts';
 import { Adam, adamFlush, AdamW, SGD, type Optimizer } from '../../src/nn/optim.ts';
 import { CosineAnnealingLR, StepLR } from '../../src/nn/schedule.ts';
 import { assertClose, testGpu, throwsLike, uniform } from '../harness/gpu.ts';
@@ -204,26 +204,26 @@ test('schedules: StepLR and CosineAnnealingLR match PyTorch\'s chained rates and
     assert.ok(Math.abs(o2.lr - cchain[e]) <= 1e-12, `Cosine epoch ${e}: got ${o2.lr}, expected ${cchain[e]}`);
     if (e < hand.length) assert.ok(Math.abs(o2.lr - hand[e]) <= 1e-15, `Cosine epoch ${e}: got ${o2.lr}, expected ${hand[e]}`);
   }
-  throwsLike(() => new StepLR(opt, { stepSize: 0 }), GpuUsageError, /StepLR: stepSize: expected a positive integer, got 0/);
-  throwsLike(() => new CosineAnnealingLR(opt, { tMax: 2.5 }), GpuUsageError, /CosineAnnealingLR: tMax: expected a positive integer, got 2.5/);
+  throwsLike(() => new StepLR(opt, { stepSize: 0 }), OptionError, /StepLR: stepSize: expected a positive integer, got 0/);
+  throwsLike(() => new CosineAnnealingLR(opt, { tMax: 2.5 }), OptionError, /CosineAnnealingLR: tMax: expected a positive integer, got 2.5/);
 });
 
 test('bad arguments are refused before any GPU work', async () => {
   const gpu = await testGpu();
   const p = tensor(gpu, [1, 2, 3]);
   p.requiresGrad = true;
-  throwsLike(() => new SGD([p], { lr: -1 }), GpuUsageError, /SGD: lr: expected a finite number ≥ 0, got -1/);
-  throwsLike(() => new SGD([p], { lr: 0.1, nesterov: true }), GpuUsageError, /SGD: nesterov: expected momentum > 0 and dampening = 0/);
+  throwsLike(() => new SGD([p], { lr: -1 }), OptionError, /SGD: lr: expected a finite number ≥ 0, got -1/);
+  throwsLike(() => new SGD([p], { lr: 0.1, nesterov: true }), OptionError, /SGD: nesterov: expected momentum > 0 and dampening = 0/);
   throwsLike(() => new SGD([p, p], { lr: 0.1 }), GpuUsageError, /SGD: params\[1\]: expected each parameter once/);
-  throwsLike(() => new Adam([p], { betas: [0.9, 1] }), GpuUsageError, /Adam: betas\[1\]: expected a number in \[0, 1\), got 1/);
-  throwsLike(() => new AdamW([p], { eps: 0 }), GpuUsageError, /AdamW: eps: expected a finite number > 0, got 0/);
+  throwsLike(() => new Adam([p], { betas: [0.9, 1] }), OptionError, /Adam: betas\[1\]: expected a number in \[0, 1\), got 1/);
+  throwsLike(() => new AdamW([p], { eps: 0 }), OptionError, /AdamW: eps: expected a finite number > 0, got 0/);
   throwsLike(() => new Adam([tensor(gpu, new Int32Array([1]))]), GpuUsageError, /Adam: params\[0\] dtype: expected f32, got i32/);
   const opt = new Adam([p]);
   p.grad = tensor(gpu, [1, 2], [2]);
   const before = gpu.stats().dispatches;
   throwsLike(() => opt.step(), GpuUsageError, /Adam: params\[0\]\.grad: expected f32 \[3\], got f32 \[2\]/);
   assert.is(gpu.stats().dispatches, before);
-  throwsLike(() => (opt.lr = NaN), GpuUsageError, /Adam: lr: expected a finite number/);
+  throwsLike(() => (opt.lr = NaN), OptionError, /Adam: lr: expected a finite number/);
   opt.zeroGrad();
   p.dispose();
 });

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GpuUsageError, tensor, type Gpu, type Tensor } from '../../src/index.ts';
+import { GpuUsageError, OptionError, tensor, type Gpu, type Tensor } from '../../src/index.ts';
 import { Linear, Module, persistent } from '../../src/nn/module.ts';
 import { loadSafetensors, loadSafetensorsFile, SafetensorsError, saveSafetensors, saveSafetensorsFile } from '../../src/nn/safetensors.ts';
 import { rejects, testGpu, throwsLike } from '../harness/gpu.ts';
@@ -173,21 +173,21 @@ test('corrupt and truncated files name the problem', async () => {
   // An unpadded header (other writers) is valid.
   loadSafetensors(t, buildFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', le('f32', [3, 4]), false));
   assert.equal(Array.from(await t.a.data()), [3, 4]);
-  throwsLike(() => loadSafetensors(t, 'x' as never), GpuUsageError, /loadSafetensors: bytes: expected an ArrayBuffer or Uint8Array, got \[object String\]/);
+  throwsLike(() => loadSafetensors(t, 'x' as never), OptionError, /loadSafetensors: bytes: expected an ArrayBuffer or Uint8Array, got \[object String\]/);
   t.a.dispose();
 });
 
 test('saving refuses bad names, metadata and disposed tensors; file helpers need Node', async () => {
   const gpu = await testGpu();
   const a = tensor(gpu, [1]);
-  await rejects(saveSafetensors({ __metadata__: a }), GpuUsageError, /saveSafetensors: name: expected a tensor name other than "" and "__metadata__", got "__metadata__"/);
-  await rejects(saveSafetensors({ a }, { metadata: { n: 1 as never } }), GpuUsageError, /saveSafetensors: metadata\.n: expected a string, got number/);
+  await rejects(saveSafetensors({ __metadata__: a }), OptionError, /saveSafetensors: name: expected a tensor name other than "" and "__metadata__", got "__metadata__"/);
+  await rejects(saveSafetensors({ a }, { metadata: { n: 1 as never } }), OptionError, /saveSafetensors: metadata\.n: expected a string, got number/);
   await rejects(saveSafetensors({ a: 3 as never }), GpuUsageError, /saveSafetensors: a: expected a Tensor, got 3/);
   a.dispose();
   await rejects(saveSafetensors({ a }), GpuUsageError, /saveSafetensors\(a\): tensor #\d+ \[1\]: expected a live tensor/);
   if (gpu.platform.name === 'browser') {
-    await rejects(saveSafetensorsFile({}, 'x.safetensors'), GpuUsageError, /saveSafetensorsFile: platform: expected Node \(file paths\), got a browser/);
-    await rejects(loadSafetensorsFile({}, 'x.safetensors'), GpuUsageError, /loadSafetensorsFile: platform: expected Node/);
+    await rejects(saveSafetensorsFile({}, 'x.safetensors'), OptionError, /saveSafetensorsFile: platform: expected Node \(file paths\), got a browser/);
+    await rejects(loadSafetensorsFile({}, 'x.safetensors'), OptionError, /loadSafetensorsFile: platform: expected Node/);
   }
 });
 
