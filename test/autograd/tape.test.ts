@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import * as ops from '../../src/index.ts';
 import { backward, clearGraph, detach, GpuUsageError, keep, liveGraphNodes, noGrad, scope, tensor, type Gpu } from '../../src/index.ts';
 import { assertClose, testGpu, throwsLike } from '../harness/gpu.ts';
+import { isRecording } from '../../src/autograd/tape.ts';
 
 const test = suite('autograd/tape');
 
@@ -47,6 +48,24 @@ test('detach and noGrad stop gradients and record nothing', async () => {
   assert.is(z.node, null);
   assert.is(liveGraphNodes(), before);
   throwsLike(() => backward(z), GpuUsageError, /backward: loss Tensor\(\[2\], f32\): expected a tensor computed from tensors with requiresGrad, got one without a graph/);
+});
+
+test('isRecording: true outside noGrad, false inside (nested too), restored after a throw', async () => {
+  assert.is(isRecording(), true);
+  noGrad(() => {
+    assert.is(isRecording(), false);
+    noGrad(() => assert.is(isRecording(), false));
+    assert.is(isRecording(), false, 'an inner noGrad does not switch recording back on');
+  });
+  assert.is(isRecording(), true);
+  try {
+    noGrad(() => {
+      throw new Error('inside');
+    });
+  } catch {
+    // expected
+  }
+  assert.is(isRecording(), true, 'a throw inside noGrad restores recording');
 });
 
 test('saved tensors are freed by backward: memory returns to the leaves and their gradients', async () => {

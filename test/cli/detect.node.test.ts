@@ -88,23 +88,26 @@ test('hsi detect: Ctrl-C during training exits 130 and writes nothing', async ()
   assert.not.ok(existsSync(path.join(out, 'summary.json')));
 });
 
-test('bad command lines exit 2 with usage; bad files exit 1 naming the problem', async () => {
-  let r = await hsiFails(['detect', scene, '--model', 'nope']);
-  assert.is(r.code, 2);
-  assert.match(r.stderr, /--model: expected one of bs3lnet, rx, lrx, got nope/);
-  r = await hsiFails(['detect', scene, '--blindspot', 'centre']);
-  assert.match(r.stderr, /--blindspot: expected one of mask, conv, got centre/);
-  r = await hsiFails(['detect', scene, '--pd', '0']);
-  assert.match(r.stderr, /--pd: expected an integer in \[1, 8\], got 0/);
-  r = await hsiFails(['detect', scene, '--score', 'l3']);
-  assert.match(r.stderr, /--score: expected one of l1, l2, got l3/);
-  r = await hsiFails(['detect']);
-  assert.is(r.code, 2);
-  r = await hsiFails(['detect', path.join(dir, 'missing.mat')]);
+test('bad command lines exit 2 with usage; bad files exit 1 naming the problem; neither writes anything', async () => {
+  const out = path.join(dir, 'never');
+  const usage = async (args: string[], message: RegExp) => {
+    const r = await hsiFails([...args, '--out', out]);
+    assert.is(r.code, 2, `hsi ${args.join(' ')}: exit code`);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /usage: hsi detect <file>/, `hsi ${args.join(' ')}: usage printed`);
+  };
+  await usage(['detect', scene, '--model', 'nope'], /--model: expected one of bs3lnet, rx, lrx, got nope/);
+  await usage(['detect', scene, '--blindspot', 'centre'], /--blindspot: expected one of mask, conv, got centre/);
+  await usage(['detect', scene, '--pd', '0'], /--pd: expected an integer in \[1, 8\], got 0/);
+  await usage(['detect', scene, '--score', 'l3'], /--score: expected one of l1, l2, got l3/);
+  await usage(['detect'], /./);
+  let r = await hsiFails(['detect', path.join(dir, 'missing.mat'), '--out', out]);
   assert.is(r.code, 1);
   assert.match(r.stderr, /missing\.mat: cannot read the file \(ENOENT\); check the path/);
-  r = await hsiFails(['detect', path.join(dir, 'scene.xyz')]);
-  assert.match(r.stderr, /format: expected one of \.mat/);
+  r = await hsiFails(['detect', path.join(dir, 'scene.xyz'), '--out', out]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /scene\.xyz: format: expected one of \.mat, .*, got '\.xyz'; convert the scene/);
+  assert.not.ok(existsSync(out), 'a failed command writes no output folder');
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hsi, hsiFails } from '../harness/cli.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { matmulKey } from '../../src/ops/matmul.ts';
+import { cli, hsi, hsiFails } from '../harness/cli.ts';
+
+const exec = promisify(execFile);
 
 const test = suite('cli/tune');
 const dir = mkdtempSync(path.join(tmpdir(), 'hsi-tune-'));
@@ -38,6 +43,23 @@ test('hsi detect --tuning loads the table; a foreign or missing one is refused',
   r = await hsiFails(['detect', scene, '--model', 'rx', '--tuning', path.join(dir, 'none.json')]);
   assert.is(r.code, 2);
   assert.match(r.stderr, /--tuning: expected a file written by hsi tune, got .*none\.json/);
+});
+
+test('the loaded table is used: a forced choice builds its pipeline (DEBUG=1) and gives the same scores', async () => {
+  const scene = path.join(dir, 'tiny.mat');
+  // RX on 24×20×12: the covariance products are 12×12·(32 pixels), the scoring 12×12·(480 pixels).
+  const forced = path.join(dir, 'forced.json');
+  const saved = JSON.parse(readFileSync(table, 'utf8'));
+  for (const key of [matmulKey(12, 12, 32), matmulKey(12, 480, 12)]) saved.entries[key] = { choice: 'tiled/128', ms: {} };
+  writeFileSync(forced, JSON.stringify(saved));
+  const run = (out: string, extra: string[]) => exec('node', [cli, 'detect', scene, '--model', 'rx', '--out', path.join(dir, out), ...extra], { env: { ...process.env, DEBUG: '1' } });
+  const plain = await run('rx-plain', []);
+  const tuned = await run('rx-forced', ['--tuning', forced]);
+  const tiled128 = /pipeline matmul\.wgsl:matmul_forward_tiled\w*\[WG=128\] created/;
+  assert.match(tuned.stderr, tiled128, 'the forced choice built its pipeline');
+  assert.not.match(plain.stderr, tiled128, 'without the table the default is used');
+  const scores = (out: string) => readFileSync(path.join(dir, out, 'scores.npy'));
+  assert.ok(Buffer.compare(scores('rx-plain'), scores('rx-forced')) === 0, 'every choice gives the same bits');
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

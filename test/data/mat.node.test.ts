@@ -5,9 +5,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeMat, listMatVariables, readMat, readMatMap } from '../../src/data/mat.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describeMat, listMatVariables, readMat, readMatFile, readMatMap } from '../../src/data/mat.ts';
 import type { Cube, LabelMap } from '../../src/data/cube.ts';
 import { SHARED_MAT_FILES, sharedData, skipMissing } from '../harness/shared-data.ts';
+import { writeMat5 } from '../ref/matwriter.ts';
 import ref from '../ref/mat-checksums.json';
 
 const test = suite('data/mat (shared files, Node)');
@@ -79,6 +83,31 @@ for (const rel of SHARED_MAT_FILES.filter((f) => !f.includes('v73'))) {
     if (map && mapVar) check(`${rel}:${mapVar.name}`, want[mapVar.name], map.data, mapAt(map));
   });
 }
+
+test('readMatFile reads a file by path as readMat reads its bytes; a missing path is refused', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hsi-matfile-'));
+  try {
+    const values = Array.from({ length: 3 * 4 * 2 }, (_, i) => i * 0.25 - 2);
+    const bytes = writeMat5([
+      { name: 'scene', cls: 'single', stored: 'single', dims: [3, 4, 2], values },
+      { name: 'gt', cls: 'double', stored: 'double', dims: [3, 4], values: [0, 1, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0] },
+    ], { compress: true });
+    const file = path.join(dir, 'small scene.mat');
+    writeFileSync(file, bytes);
+    const got = await readMatFile(file, { mapKind: 'labels' });
+    const want = await readMat(bytes, 'small scene.mat', { mapKind: 'labels' });
+    assert.is(got.cube.name, want.cube.name);
+    assert.equal([got.cube.rows, got.cube.cols, got.cube.bands], [3, 4, 2]);
+    assert.equal(Array.from(got.cube.data), Array.from(want.cube.data));
+    assert.equal(Array.from(got.map!.data), Array.from(want.map!.data));
+    assert.equal(got.variables, want.variables);
+    let err: unknown = null;
+    await readMatFile(path.join(dir, 'absent.mat')).catch((e) => (err = e));
+    assert.ok(err instanceof Error && /absent\.mat/.test(err.message), `a missing file names it: ${String(err)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('Sandiego_v73.mat (HDF5) gives the same cube and map as Sandiego.mat', async () => {
   const [v5, v73] = await Promise.all([sharedData('had/Sandiego.mat'), sharedData('had/Sandiego_v73.mat')]);

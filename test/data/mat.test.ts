@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DataError } from '../../src/data/cube.ts';
 import { describeMat, formatMatSummary, listMatVariables, readMat, readMatMap } from '../../src/data/mat.ts';
-import { rejects } from '../harness/gpu.ts';
+import { assertClose, rejects } from '../harness/gpu.ts';
 import { sharedData, skipMissing } from '../harness/shared-data.ts';
 import { writeMat5, type MiType, type NumericVar } from '../ref/matwriter.ts';
 import ref from '../ref/mat-checksums.json';
@@ -105,7 +105,12 @@ test('NaN in a cube is refused with a count; nonFinite fills it', async () => {
   v[7] = Infinity;
   const file = writeMat5([cubeVar('d', v)]);
   await rejects(readMat(file, 'nan.mat'), DataError, /nan\.mat:d: 2 NaN\/Inf values in the cube; pass nonFinite/);
-  assert.is((await readMat(file, 'nan.mat', { nonFinite: 'zero' })).cube.data.filter((x) => x === 0).length >= 2, true);
+  // v[5] and v[7] (column-major) are band 0's (row 2, col 1) and (row 1, col 2); everything else is kept.
+  const filled = (fill: number) => expectedCube(v.map((x, i) => (i === 5 || i === 7 ? fill : x)));
+  assert.equal(Array.from((await readMat(file, 'nan.mat', { nonFinite: 'zero' })).cube.data), filled(0));
+  const band0 = v.slice(0, R * C).filter(Number.isFinite).map(Math.fround);
+  const mean = band0.reduce((s, x) => s + x, 0) / band0.length;
+  assertClose('band-mean fill', (await readMat(file, 'nan.mat', { nonFinite: 'band-mean' })).cube.data, filled(mean), { atol: 0, rtol: 1e-7 });
   const [d] = await describeMat(file, 'nan.mat');
   assert.equal([d.nanCount, d.infCount], [1, 1]);
 });

@@ -113,6 +113,11 @@ test('impossible requests are refused with the way out', () => {
   throwsLike(() => synthScene({ fraction: [0.6, 0.2] }), DataError, /fraction: expected 0 ≤ lo ≤ hi ≤ 1, got \[0\.6, 0\.2\]/);
 });
 
+// Regression pins, not references: these checksums were taken from synthScene's own output when
+// it was written (no independent generator exists). They prove that Node and Chromium make the
+// same bytes and that a change to the generator is noticed; correctness of the scene itself is
+// checked by the tests above (mixing, abundances, target fill fractions, map). A deliberate
+// change to synthScene must update both, and say so in its commit.
 const CHECKSUM = 'f772c9da';
 const CHECKSUM_DEFAULT = '82bc4a6d';
 

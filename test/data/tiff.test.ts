@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { DataError } from '../../src/data/cube.ts';
 import { readTiffCube } from '../../src/data/tiff.ts';
 import { assertClose, rejects, rng } from '../harness/gpu.ts';
-import { writeTiffRef, type TiffPage } from '../ref/tiff.ts';
+import { lzwEncode, writeTiffRef, type TiffPage } from '../ref/tiff.ts';
 
 const test = suite('data/tiff');
 
@@ -28,6 +28,66 @@ test('multi-sample images: chunky and planar, both byte orders, integer and floa
         assertClose(`tiff ${type} planar=${planar} little=${little}`, cube.data, bands.flat(), { atol: 0, rtol: 0 });
       }
     }
+  }
+});
+
+test('compressed, multi-strip and tiled files as real GeoTIFFs are: Deflate and LZW, predictor, edge tiles', async () => {
+  const [rows, cols] = [37, 29]; // not multiples of the 16×16 tiles or the 8-row strips
+  let seed = 100;
+  for (const compression of ['none', 'deflate', 'lzw'] as const) {
+    for (const layout of [{ rowsPerStrip: 8 }, { tile: { rows: 16, cols: 16 } }]) {
+      for (const planar of [false, true]) {
+        for (const [type, make, predictor] of [
+          ['u16', (x: number) => Math.floor(x * 4000), true], ['f32', (x: number) => Math.fround(x * 2 - 1), false], ['u8', (x: number) => Math.floor(x * 256), true],
+        ] as const) {
+          // Smooth rows compress, as real scenes do; the noise keeps every value distinct.
+          const bands = bandsOf(rows, cols, 4, seed++, make).map((b, k) => b.map((v, i) => (type === 'f32' ? Math.fround(v + Math.sin((i + k) / 7)) : v)));
+          const page: TiffPage = { rows, cols, bands, type, planar, compression, predictor: predictor && compression !== 'none', ...layout };
+          const name = `${compression} ${'tile' in layout ? 'tiled' : 'strips'} ${planar ? 'planar' : 'chunky'} ${type}`;
+          // Big-endian files alternate in, except with the predictor: geotiff 3.0.5 undoes predictor 2
+          // on 16-bit samples in the host's byte order, so big-endian ones decode wrong (reported, not ours to patch here).
+          const file = writeTiffRef([page], page.predictor || seed % 2 === 0);
+          const cube = await readTiffCube(file, 'c.tif');
+          assert.equal([cube.rows, cube.cols, cube.bands], [rows, cols, 4], name);
+          assertClose(name, cube.data, bands.flat(), { atol: 0, rtol: 0 });
+        }
+      }
+    }
+  }
+});
+
+test('the test LZW encoder round-trips through a plain TIFF LZW decoder past 9, 10 and 11-bit codes and a Clear', () => {
+  // Decoder written from the TIFF 6.0 spec (section 13), independent of geotiff's.
+  const decode = (input: Uint8Array): number[] => {
+    const out: number[] = [];
+    let pos = 0;
+    let bits = 9;
+    const read = () => {
+      let v = 0;
+      for (let i = 0; i < bits; i++, pos++) v = (v << 1) | ((input[pos >> 3] >> (7 - (pos & 7))) & 1);
+      return v;
+    };
+    let table: number[][] = [];
+    let prev: number[] | null = null;
+    for (let code = read(); code !== 257; code = read()) {
+      if (code === 256) {
+        table = Array.from({ length: 258 }, (_, i) => [i]);
+        bits = 9;
+        prev = null;
+        continue;
+      }
+      const entry: number[] = code < table.length ? table[code] : [...prev!, prev![0]];
+      out.push(...entry);
+      if (prev) table.push([...prev, entry[0]]);
+      prev = entry;
+      if (table.length + 1 >= 1 << bits && bits < 12) bits++;
+    }
+    return out;
+  };
+  const r = rng(77);
+  for (const n of [0, 1, 300, 5000, 60000]) {
+    const data = Uint8Array.from({ length: n }, (_, i) => (r() < 0.7 ? (i * 7) & 0x3f : Math.floor(r() * 256)));
+    assert.equal(decode(lzwEncode(data)), Array.from(data), `LZW round trip of ${n} bytes`);
   }
 });
 

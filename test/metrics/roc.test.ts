@@ -29,7 +29,11 @@ test('AUC(D,F) by ranks equals the pairwise count, ties averaged', () => {
 test('3D-ROC areas are the integrals of P_D(τ), P_F(τ); SNPR from them', () => {
   const { scores, labels } = scene(400, 30, 5, 1e6);
   const d = detectionScores(scores, labels);
-  const norm = normaliseScores(scores);
+  // The 3D-ROC threshold τ runs over min–max normalised scores (Chang 2021); normalised here
+  // independently of normaliseScores, which is checked against it below.
+  const [lo, hi] = [Math.min(...scores), Math.max(...scores)];
+  const norm = Float64Array.from(scores, (v) => (v - lo) / (hi - lo));
+  assertClose('normaliseScores', normaliseScores(scores), norm, { atol: 1e-15, rtol: 0 });
   // The midpoint rule converges as 1/steps for step functions: 20,000 steps gives ~1e-4.
   assertClose('AUC(D,τ)', [d.aucDtau], [areaOverThresholdRef(norm, labels, true, 20000)], { atol: 2e-4, rtol: 0 });
   assertClose('AUC(F,τ)', [d.aucFtau], [areaOverThresholdRef(norm, labels, false, 20000)], { atol: 2e-4, rtol: 0 });

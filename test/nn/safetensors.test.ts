@@ -100,12 +100,21 @@ test('round trip of a module: parameters and persistent buffers, in place (ident
     assert.is(na, nb);
     assert.equal(Array.from(await tb.data()), Array.from(await ta.data()), na);
   }
-  // A Uint8Array view inside a larger buffer works as well as an ArrayBuffer.
-  const padded = new Uint8Array(bytes.length + 5);
-  padded.set(bytes, 3);
-  loadSafetensors(b, padded.subarray(3, 3 + bytes.length));
+  // A Uint8Array view inside a larger buffer works as well as an ArrayBuffer: load c's state
+  // into a fresh module from a view at offset 3 and find c's values, not a's or b's.
+  const c = new Small(gpu, 3);
+  const cBytes = await saveSafetensors(c);
+  const view = new Uint8Array(cBytes.length + 5).fill(0xff);
+  view.set(cBytes, 3);
+  const fromView = loadSafetensors(b, view.subarray(3, 3 + cBytes.length));
+  assert.equal(fromView.loaded.sort(), ['count', 'fc.bias', 'fc.weight']);
+  for (const [[na, ta], [, tb]] of c.stateDict().map((e, i) => [e, b.stateDict()[i]] as const)) {
+    assert.equal(Array.from(await tb.data()), Array.from(await ta.data()), `${na} from a view`);
+  }
+  assert.not.equal(Array.from(await b.fc.weight.data()), Array.from(await a.fc.weight.data()), 'seeds 1 and 3 differ');
   a.dispose();
   b.dispose();
+  c.dispose();
 });
 
 test('names, shapes and dtypes that do not fit are refused before anything is written', async () => {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { arange, full, GpuUsageError, ones, tensor, zeros, zerosLike } from '../../src/index.ts';
+import { arange, full, GpuUsageError, ones, tensor, zeros, zerosLike, type Tensor } from '../../src/index.ts';
 import { assertClose, testGpu, throwsLike } from '../harness/gpu.ts';
 
 const test = suite('ops/fill');
@@ -17,15 +17,35 @@ test('tensor(): dtype follows the typed array, shape defaults to 1-D, values rou
   assert.equal(tensor(gpu, [], [0, 2]).shape, [0, 2]);
 });
 
-test('full/zeros/ones/zerosLike for each dtype on sizes that are not workgroup multiples', async () => {
+test('full/zeros/ones/zerosLike for each dtype on sizes that are not workgroup multiples, over reused dirty buffers', async () => {
   const gpu = await testGpu();
-  const f = await full(gpu, [3, 347], -2.25).data();
-  assert.ok(f.length === 1041 && f.every((v) => v === -2.25));
-  assert.ok((await full(gpu, [1001], -7, 'i32').data()).every((v) => v === -7));
-  assert.ok((await ones(gpu, [5], 'u32').data()).every((v) => v === 1));
-  assert.ok((await zeros(gpu, [1]).data()).every((v) => v === 0));
-  const z = zerosLike(tensor(gpu, new Int32Array(9)));
-  assert.is(z.dtype, 'i32');
+  const all = async (t: Tensor, n: number, v: number, dtype: string) => {
+    assert.is(t.dtype, dtype);
+    const d = await t.data();
+    assert.is(d.length, n);
+    const bad = d.findIndex((x) => x !== v);
+    assert.is(bad, -1, `element ${bad}: expected ${v}, got ${d[bad]}`);
+    t.dispose();
+  };
+  // Each fill lands in a pooled buffer that held other values: every element must be written.
+  const dirty = (n: number, dtype: 'f32' | 'i32' | 'u32') => tensor(gpu, Array.from({ length: n }, (_, i) => 1 + (i % 97)), [n], dtype).dispose();
+  dirty(1041, 'f32');
+  await all(full(gpu, [3, 347], -2.25), 1041, -2.25, 'f32');
+  dirty(1001, 'i32');
+  await all(full(gpu, [1001], -7, 'i32'), 1001, -7, 'i32');
+  dirty(1037, 'u32');
+  await all(ones(gpu, [1037], 'u32'), 1037, 1, 'u32');
+  dirty(1037, 'f32');
+  await all(ones(gpu, [17, 61]), 1037, 1, 'f32');
+  dirty(1037, 'f32');
+  await all(zeros(gpu, [1037]), 1037, 0, 'f32');
+  await all(zeros(gpu, [1]), 1, 0, 'f32');
+  dirty(9 * 131, 'i32');
+  const src = tensor(gpu, new Int32Array(9 * 131).fill(5), [9, 131], 'i32');
+  const z = zerosLike(src);
+  assert.equal(z.shape, [9, 131]);
+  await all(z, 9 * 131, 0, 'i32');
+  src.dispose();
   assert.equal(full(gpu, [], 3).shape, []);
   assert.equal(Array.from(await full(gpu, [], 3).data()), [3]);
 });

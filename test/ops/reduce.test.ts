@@ -165,9 +165,22 @@ test('variance (unbiased and biased), logsumexp: forward and gradients over axis
 test('variance and logsumexp on long rows, chunked, and logsumexp of ±1e4 does not overflow', async () => {
   const gpu = await testGpu();
   const data = uniform(3 * 100003, 14, -3, 5);
-  for (const [name, fn] of [['varUnbiased', (x: Tensor) => ops.variance(x, 1)], ['logsumexp', (x: Tensor) => ops.logsumexp(x, 1)]] as const) {
+  // One outlier per row, first, middle and last: a kernel that drops an element at a row's start,
+  // a chunk seam or its end moves the variance by ≥ 4e-3 and logsumexp by ≥ 0.07 (e¹² in a sum of ~2e6).
+  for (const [row, at] of [[0, 0], [1, 50001], [2, 100002]]) data[row * 100003 + at] = 12;
+  for (const [name, fn, tol] of [
+    ['varUnbiased', (x: Tensor) => ops.variance(x, 1), { atol: 0, rtol: 1e-5 }],
+    ['logsumexp', (x: Tensor) => ops.logsumexp(x, 1), { atol: 0, rtol: 1e-6 }],
+  ] as const) {
     const x = tensor(gpu, data, [3, 100003]);
-    assertClose(name, await fn(x).data(), reduceRef(name, data, [3, 100003], 1).data, { atol: 1e-5, rtol: 2e-5 });
+    const want = reduceRef(name, data, [3, 100003], 1).data;
+    assertClose(name, await fn(x).data(), want, tol);
+    // The tolerance is finer than what dropping the outlier does to the reference.
+    for (const [row, at] of [[0, 0], [1, 50001], [2, 100002]]) {
+      const dropped = Float32Array.from(data.subarray(row * 100003, (row + 1) * 100003)).filter((_, i) => i !== at);
+      const moved = reduceRef(name, dropped, [1, 100002], 1).data[0];
+      assert.ok(Math.abs(moved - want[row]) > 10 * tol.rtol * Math.abs(want[row]), `${name}: dropping element ${at} of row ${row} is detectable`);
+    }
     x.dispose();
   }
   await check(gpu, 'varBiased', (x, a, k) => ops.variance(x, a, k, false), uniform(105000, 15, 1, 3), [5, 3000, 7], [0, 1], false, 1e-6);
