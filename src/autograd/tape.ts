@@ -17,7 +17,7 @@
 import source from '../../shaders/tape.wgsl';
 import { GpuUsageError } from '../gpu/index.ts';
 import { keep } from '../tensor/scope.ts';
-import { empty, fmtShape, view, type GradNode, type Tensor } from '../tensor/tensor.ts';
+import { buffersOf, empty, fmtShape, view, type GradNode, type Tensor } from '../tensor/tensor.ts';
 
 const FILE = 'tape.wgsl';
 
@@ -186,8 +186,7 @@ function tapeKernel(entry: 'tape_accumulate' | 'tape_seed', like: Tensor, inputs
   const out = empty(like.gpu, like.shape, 'f32', entry === 'tape_seed' ? 'grad seed' : 'grad sum');
   if (out.size === 0) return out;
   const k = like.gpu.kernel({ file: FILE, source, entry });
-  const buffers = Object.fromEntries([...Object.entries(inputs).map(([name, t]) => [name, t.buffer] as const), ['out', out.buffer] as const]);
-  k.dispatch(buffers, { n: out.size }, k.grid1d(Math.ceil(out.size / k.constant('E'))));
+  k.dispatch(buffersOf({ ...inputs, out }), { n: out.size }, k.grid1d(Math.ceil(out.size / k.constant('E'))));
   return out;
 }
 

@@ -7,9 +7,9 @@
 import { GpuUsageError, type Gpu } from '../gpu/index.ts';
 import { OptionError } from '../errors.ts';
 import { empty, fmtShape, type Tensor } from '../tensor/tensor.ts';
-import { Generator, type Seed } from '../ops/random.ts';
+import type { Seed } from '../ops/random.ts';
 import { adaConv, adaSelect, AdaSelection, convSelect } from '../ops/adaconv.ts';
-import { defaultGenerator, fans, kaimingUniform_, uniform_ } from './init.ts';
+import { fans, generatorFor, kaimingUniform_, uniform_ } from './init.ts';
 import { Module, parameter } from './module.ts';
 
 export interface AdaConvOptions {
@@ -44,7 +44,7 @@ export class AdaConv extends Module {
     this.guidePad = opts.guidePad ?? 999;
     const k = this.kernelSize;
     if (!Number.isInteger(k) || k < 1 || k % 2 === 0) throw new OptionError('AdaConv', `kernelSize: expected an odd positive integer, got ${k}`);
-    const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
+    const gen = generatorFor(opts.seed);
     this.weight = parameter(kaimingUniform_(empty(gpu, [outChannels, inChannels, k, k], 'f32', 'AdaConv.weight'), { a: Math.sqrt(5) }, gen));
     const bound = 1 / Math.sqrt(fans(this.weight.shape).fanIn);
     this.bias = parameter(uniform_(empty(gpu, [outChannels], 'f32', 'AdaConv.bias'), -bound, bound, gen));

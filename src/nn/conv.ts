@@ -7,10 +7,11 @@
 import { GpuUsageError, type Gpu } from '../gpu/index.ts';
 import { OptionError } from '../errors.ts';
 import { empty, fmtShape, view, type Tensor } from '../tensor/tensor.ts';
-import { centreMask, conv2d, type Pair, type PaddingMode } from '../ops/conv2d.ts';
+import { centreMask, conv2d, type PaddingMode } from '../ops/conv2d.ts';
+import { pair, type Pair } from '../ops/util.ts';
 import { relu } from '../ops/unary.ts';
-import { Generator, type Seed } from '../ops/random.ts';
-import { defaultGenerator, fans, kaimingUniform_, uniform_ } from './init.ts';
+import type { Seed } from '../ops/random.ts';
+import { fans, generatorFor, kaimingUniform_, uniform_ } from './init.ts';
 import { Module, parameter, persistent, type Layer } from './module.ts';
 
 export interface Conv2dModuleOptions {
@@ -25,8 +26,6 @@ export interface Conv2dModuleOptions {
   /** Seed or generator for the initial values (default: the module-wide generator). */
   seed?: Seed;
 }
-
-const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
 /**
  * y = conv2d(x, weight, bias) over x [N, C, H, W]: weight [O, C/groups, KH, KW], bias [O].
@@ -49,9 +48,8 @@ export class Conv2d extends Module implements Layer {
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
       throw new OptionError(op, `groups: expected a divisor of inChannels ${inChannels} and outChannels ${outChannels}, got ${groups}`);
     }
-    this.kernelSize = pairOf(kernelSize);
-    if (!this.kernelSize.every((k) => Number.isInteger(k) && k >= 1)) throw new OptionError(op, `kernelSize: expected positive integers, got ${String(kernelSize)}`);
-    const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
+    this.kernelSize = pair(op, 'kernelSize', kernelSize, 1);
+    const gen = generatorFor(opts.seed);
     const shape = [outChannels, inChannels / groups, ...this.kernelSize];
     this.weight = parameter(kaimingUniform_(empty(gpu, shape, 'f32', 'Conv2d.weight'), { a: Math.sqrt(5) }, gen));
     if (opts.bias ?? true) {
@@ -105,7 +103,7 @@ export class BlindSpotBlock extends Module implements Layer {
       throw new OptionError('BlindSpotBlock', `dilation: expected an even integer ≥ 2 (an odd one lets the centre back in), got ${dilation}`);
     }
     if (!Number.isInteger(depth) || depth < 0) throw new OptionError('BlindSpotBlock', `depth: expected a non-negative integer, got ${depth}`);
-    const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
+    const gen = generatorFor(opts.seed);
     const mask = centreMask(gpu, 3);
     this.masked = new Conv2d(gpu, inChannels, hidden, 3, { padding: 1, mask, seed: gen });
     mask.dispose();

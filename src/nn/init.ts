@@ -27,6 +27,11 @@ export function defaultGenerator(): Generator {
   return globalGenerator;
 }
 
+/** The generator of a layer's `seed` option: a number seeds a new one; none means the module-wide one. */
+export function generatorFor(seed: Seed | undefined): Generator {
+  return seed === undefined ? defaultGenerator() : typeof seed === 'number' ? new Generator(seed) : seed;
+}
+
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';

@@ -15,8 +15,8 @@ import { add } from '../ops/binary.ts';
 import { matmul } from '../ops/matmul.ts';
 import { relu } from '../ops/unary.ts';
 import { reshape } from '../ops/shape.ts';
-import { Generator, type Seed } from '../ops/random.ts';
-import { defaultGenerator, fans, kaimingUniform_, uniform_ } from './init.ts';
+import type { Seed } from '../ops/random.ts';
+import { fans, generatorFor, kaimingUniform_, uniform_ } from './init.ts';
 
 const PARAMETERS = new WeakSet<Tensor>();
 const PERSISTENT = new WeakSet<Tensor>();
@@ -158,7 +158,7 @@ export class Linear extends Module implements Layer {
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new OptionError('Linear', `${name}: expected a non-negative integer, got ${v}`);
     }
-    const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
+    const gen = generatorFor(opts.seed);
     this.weight = parameter(kaimingUniform_(empty(gpu, [outFeatures, inFeatures], 'f32', 'Linear.weight'), { a: Math.sqrt(5) }, gen));
     this.bias = null;
     if (opts.bias ?? true) {

@@ -30,13 +30,13 @@ import { matmul } from './matmul.ts';
 import { conv2dDirect, directInputGrad, directWeightGrad, gates, useDirect } from './conv2d_direct.ts';
 import { sum } from './reduce.ts';
 import { pad, reshape, slice } from './shape.ts';
-import { checkInputs, drop, elementGrid } from './util.ts';
+import { checkInputs, drop, elementGrid, pair, type Pair } from './util.ts';
 
 const FILE = 'conv2d.wgsl';
 const OP = 'conv2d';
 
 export type PaddingMode = 'zeros' | 'reflect';
-export type Pair = number | readonly [number, number];
+export type { Pair };
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -67,15 +67,6 @@ export interface ConvGeometry {
   dw: number;
   ho: number;
   wo: number;
-}
-
-function pair(op: string, name: string, v: Pair | undefined, dflt: number, min: number): [number, number] {
-  const p = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) && typeof v !== 'number') throw new GpuUsageError(op, `${name}: expected a number or [h, w], got ${String(v)}`);
-  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new GpuUsageError(op, `${name}: expected an integer ≥ ${min} or a pair of them, got ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`);
-  }
-  return [p[0], p[1]];
 }
 
 /** Validates shapes and options; throws before any GPU work. */
@@ -162,8 +153,7 @@ export function plain1x1(geo: ConvGeometry, mask: Tensor | null): boolean {
 
 function patches(geo: ConvGeometry, x: Tensor, mask: Tensor | null): Tensor {
   if (plain1x1(geo, mask)) return reshape(x, [geo.n, geo.g, geo.c / geo.g, geo.h * geo.w]);
-  const ones = mask ? null : tensor(x.gpu, new Float32Array(geo.kh * geo.kw).fill(1), [geo.kh * geo.kw]);
-  const m = mask ? view(mask, [geo.kh * geo.kw]) : ones!;
+  const m = gates(x.gpu, geo, mask);
   const col = unfold(geo, x, m);
   m.dispose();
   return col;
@@ -241,8 +231,7 @@ export function conv2dInputGrad(dy: Tensor, weight: Tensor, xShape: Shape, opts:
     const wm = weightMatrix(geo, weight, kp);
     const d = view(dy, [geo.n, geo.g, geo.o / geo.g, geo.ho * geo.wo]);
     const dcol = matmul(wm, d, { transposeA: true });
-    const ones = opts.mask ? null : tensor(dy.gpu, new Float32Array(geo.kh * geo.kw).fill(1), [geo.kh * geo.kw]);
-    const m = opts.mask ? view(opts.mask, [geo.kh * geo.kw]) : ones!;
+    const m = gates(dy.gpu, geo, opts.mask ?? null);
     const dx = fold(geo, dcol, m);
     drop(wm, d, dcol, m);
     return dx;

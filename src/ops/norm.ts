@@ -13,7 +13,7 @@ import { GpuUsageError } from '../gpu/index.ts';
 import { record } from '../autograd/tape.ts';
 import { empty, fmtShape, shapeSize, type Shape, type Tensor } from '../tensor/tensor.ts';
 import { full } from './fill.ts';
-import { checkFinite, checkInputs, elementGrid } from './util.ts';
+import { checkFinite, checkInputs, launch } from './util.ts';
 
 const FILE = 'norm.wgsl';
 
@@ -31,13 +31,9 @@ type Entry = 'batch_norm_partial' | 'batch_norm_stats' | 'batch_norm_forward' | 
   | 'batch_norm_backward' | 'count_increment' | 'layer_norm_forward' | 'layer_norm_backward' | 'layer_norm_backward_params';
 
 /** Records one dispatch of `entry` over `invocations` (grouped E per invocation for elementwise entries). */
-function launch(entry: Entry, train: boolean, g: Geometry, buffers: Record<string, Tensor>, invocations: number, elementwise = false): void {
-  const t0 = Object.values(buffers)[0];
-  const k = t0.gpu.kernel({ file: FILE, source, entry, overrides: entry === 'count_increment' ? {} : { TRAIN: train ? 1 : 0 } });
-  const bound: Record<string, Tensor['buffer']> = {};
-  for (const [name, t] of Object.entries(buffers)) bound[name] = t.buffer;
-  const grid = entry === 'count_increment' ? [1, 1, 1] as const : elementwise ? elementGrid(k, invocations) : k.grid1d(invocations);
-  k.dispatch(bound, entry === 'count_increment' ? {} : { ...g }, grid);
+function run(entry: Entry, train: boolean, g: Geometry, tensors: Record<string, Tensor>, invocations: number, elementwise = false): void {
+  const counter = entry === 'count_increment';
+  launch({ file: FILE, source, entry, overrides: counter ? {} : { TRAIN: train ? 1 : 0 } }, tensors, counter ? {} : { ...g }, invocations, elementwise);
 }
 
 /** Per-channel chunks: enough (channel, chunk) invocations to fill the cores, chunks ≥ 64 values. */
@@ -95,13 +91,13 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const w = weight ?? temp(full(gpu, [c], 1));
   const b = bias ?? temp(full(gpu, [c], 0));
   const part = temp(empty(gpu, [train ? c * g.parts * 4 : 4], 'f32', 'batchNorm.part'));
-  if (train) launch('batch_norm_partial', train, g, { x, part }, c * g.parts);
+  if (train) run('batch_norm_partial', train, g, { x, part }, c * g.parts);
   const stats = empty(gpu, [c, 4], 'f32', 'batchNorm.stats');
   const rm = runningMean ?? temp(empty(gpu, [c], 'f32', 'batchNorm.scratch'));
   const rv = runningVar ?? temp(empty(gpu, [c], 'f32', 'batchNorm.scratch'));
   // Without running statistics the update writes into scratch buffers nobody reads.
-  launch('batch_norm_stats', train, g, { part_in: part, weight: w, bias: b, running_mean: rm, running_var: rv, stats }, c);
-  launch('batch_norm_forward', train, g, { x, stats_in: stats, y }, x.size, true);
+  run('batch_norm_stats', train, g, { part_in: part, weight: w, bias: b, running_mean: rm, running_var: rv, stats }, c);
+  run('batch_norm_forward', train, g, { x, stats_in: stats, y }, x.size, true);
   for (const t of temps) t.dispose();
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   const out = record('batchNorm', inputs, y, [x, stats], (dy, [xs, st], needs) => batchNormBackward(dy, xs, st, g, train, needs, weight !== null, bias !== null));
@@ -121,13 +117,13 @@ function batchNormBackward(dy: Tensor, x: Tensor, stats: Tensor, g: Geometry, tr
   const dWeight = empty(gpu, [c], 'f32', 'batchNorm.dWeight');
   const dBias = empty(gpu, [c], 'f32', 'batchNorm.dBias');
   if (sums) {
-    launch('batch_norm_backward_partial', train, g, { dy, x, stats_in: stats, part }, c * g.parts);
-    launch('batch_norm_backward_stats', train, g, { part_in: part, coef, dweight: dWeight, dbias: dBias }, c);
+    run('batch_norm_backward_partial', train, g, { dy, x, stats_in: stats, part }, c * g.parts);
+    run('batch_norm_backward_stats', train, g, { part_in: part, coef, dweight: dWeight, dbias: dBias }, c);
   }
   let dx: Tensor | null = null;
   if (needs[0]) {
     dx = empty(gpu, x.shape, 'f32', 'batchNorm.dx');
-    launch('batch_norm_backward', train, g, { dy, x, stats_in: stats, coef_in: coef, dx }, x.size, true);
+    run('batch_norm_backward', train, g, { dy, x, stats_in: stats, coef_in: coef, dx }, x.size, true);
   }
   part.dispose();
   coef.dispose();
@@ -141,7 +137,7 @@ export function incrementCount(counter: Tensor): void {
   const op = 'incrementCount';
   checkInputs(op, [counter], 'i32');
   if (counter.size !== 1) throw new GpuUsageError(op, `counter: expected one element, got shape ${fmtShape(counter.shape)}`);
-  launch('count_increment', false, {} as Geometry, { counter }, 1);
+  run('count_increment', false, {} as Geometry, { counter }, 1);
 }
 
 function checkLayerNorm(x: Tensor, shape: Shape, w: Tensor | null, b: Tensor | null, eps: number): void {
@@ -175,7 +171,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | Shape, weight: Te
   const w = weight ?? full(gpu, shape, 1);
   const b = bias ?? full(gpu, shape, 0);
   const rowstats = empty(gpu, [rows, 2], 'f32', 'layerNorm.rowstats');
-  launch('layer_norm_forward', true, g, { x, weight: w, bias: b, y, rowstats }, rows);
+  run('layer_norm_forward', true, g, { x, weight: w, bias: b, y, rowstats }, rows);
   if (!bias) b.dispose();
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   const out = record('layerNorm', inputs, y, [x, rowstats, w], (dy, [xs, rs, ws], needs) => {
@@ -185,11 +181,11 @@ export function layerNorm(x: Tensor, normalizedShape: number | Shape, weight: Te
     let dx: Tensor | null = null;
     if (needs[0]) {
       dx = empty(gpu, xs.shape, 'f32', 'layerNorm.dx');
-      launch('layer_norm_backward', true, g, { dy, x: xs, weight: ws, rowstats_in: rs, dx }, rows);
+      run('layer_norm_backward', true, g, { dy, x: xs, weight: ws, rowstats_in: rs, dx }, rows);
     }
     const dWeight = empty(gpu, shape, 'f32', 'layerNorm.dWeight');
     const dBias = empty(gpu, shape, 'f32', 'layerNorm.dBias');
-    if (needW || needB) launch('layer_norm_backward_params', true, g, { dy, x: xs, rowstats_in: rs, dweight: dWeight, dbias: dBias }, d);
+    if (needW || needB) run('layer_norm_backward_params', true, g, { dy, x: xs, rowstats_in: rs, dweight: dWeight, dbias: dBias }, d);
     if (!needW) dWeight.dispose();
     if (!needB) dBias.dispose();
     return [dx, ...(hasW ? [needW ? dWeight : null] : []), ...(bias ? [needB ? dBias : null] : [])];

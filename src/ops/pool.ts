@@ -8,12 +8,9 @@ import source from '../../shaders/pool.wgsl';
 import { GpuUsageError } from '../gpu/index.ts';
 import { record } from '../autograd/tape.ts';
 import { empty, fmtShape, type Tensor } from '../tensor/tensor.ts';
-import { checkInputs } from './util.ts';
+import { checkInputs, launch, pair, type Pair } from './util.ts';
 
 const FILE = 'pool.wgsl';
-
-/** A size for both spatial axes, or [height, width]. */
-export type Size2 = number | readonly [number, number];
 
 interface Geometry {
   planes: number;
@@ -34,21 +31,8 @@ interface Geometry {
 
 type Entry = 'avg_pool_forward' | 'avg_pool_backward' | 'max_pool_forward' | 'max_pool_backward';
 
-function launch(entry: Entry, adaptive: boolean, g: Geometry, buffers: Record<string, Tensor>, invocations: number): void {
-  const t0 = Object.values(buffers)[0];
-  const k = t0.gpu.kernel({ file: FILE, source, entry, overrides: { ADAPTIVE: adaptive ? 1 : 0 } });
-  const bound: Record<string, Tensor['buffer']> = {};
-  for (const [name, t] of Object.entries(buffers)) bound[name] = t.buffer;
-  k.dispatch(bound, { ...g }, k.grid1d(invocations));
-}
-
-function pair(op: string, name: string, v: Size2 | undefined, fallback: readonly [number, number], min: number): [number, number] {
-  if (v === undefined || v === null) return [fallback[0], fallback[1]];
-  const p = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || d < min)) {
-    throw new GpuUsageError(op, `${name}: expected an integer ≥ ${min} or a pair of them, got ${JSON.stringify(v)}`);
-  }
-  return [p[0], p[1]];
+function run(entry: Entry, adaptive: boolean, g: Geometry, tensors: Record<string, Tensor>, invocations: number): void {
+  launch({ file: FILE, source, entry, overrides: { ADAPTIVE: adaptive ? 1 : 0 } }, tensors, { ...g }, invocations);
 }
 
 function checkInput(op: string, x: Tensor): void {
@@ -58,24 +42,24 @@ function checkInput(op: string, x: Tensor): void {
 
 export interface AvgPool2dOptions {
   /** Default: the kernel size. */
-  stride?: Size2;
-  padding?: Size2;
+  stride?: Pair;
+  padding?: Pair;
   /** Count padded zeros in the divisor (PyTorch default true). */
   countIncludePad?: boolean;
 }
 
 export interface MaxPool2dOptions {
-  stride?: Size2;
-  padding?: Size2;
-  dilation?: Size2;
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
 }
 
 /** Window geometry of a (dilated) k×k pooling, checked as PyTorch does. */
-function geometry(op: string, x: Tensor, kernel: Size2, o: { stride?: Size2; padding?: Size2; dilation?: Size2 }, includePad: boolean): Geometry {
-  const [kh, kw] = pair(op, 'kernel', kernel, [0, 0], 1);
-  const [sh, sw] = pair(op, 'stride', o.stride, [kh, kw], 1);
-  const [ph, pw] = pair(op, 'padding', o.padding, [0, 0], 0);
-  const [dh, dw] = pair(op, 'dilation', o.dilation, [1, 1], 1);
+function geometry(op: string, x: Tensor, kernel: Pair, o: { stride?: Pair; padding?: Pair; dilation?: Pair }, includePad: boolean): Geometry {
+  const [kh, kw] = pair(op, 'kernel', kernel, 1);
+  const [sh, sw] = pair(op, 'stride', o.stride, 1, [kh, kw]);
+  const [ph, pw] = pair(op, 'padding', o.padding, 0, 0);
+  const [dh, dw] = pair(op, 'dilation', o.dilation, 1, 1);
   const [n, c, h, w] = x.shape;
   const eh = (kh - 1) * dh + 1;
   const ew = (kw - 1) * dw + 1;
@@ -91,16 +75,16 @@ function avgPool(op: string, x: Tensor, g: Geometry, adaptive: boolean): Tensor 
   const [n, c] = x.shape;
   const y = empty(x.gpu, [n, c, g.oh, g.ow], 'f32', op);
   if (y.size === 0) return y;
-  launch('avg_pool_forward', adaptive, g, { x, y }, y.size);
+  run('avg_pool_forward', adaptive, g, { x, y }, y.size);
   return record(op, [x], y, [], (dy) => {
     const dx = empty(dy.gpu, x.shape, 'f32', `d${op}`);
-    launch('avg_pool_backward', adaptive, g, { dy, dx }, dx.size);
+    run('avg_pool_backward', adaptive, g, { dy, dx }, dx.size);
     return [dx];
   });
 }
 
 /** Mean over k×k windows of x [N, C, H, W] (torch avg_pool2d, zero padding, ceil_mode false). */
-export function avgPool2d(x: Tensor, kernel: Size2, opts: AvgPool2dOptions = {}): Tensor {
+export function avgPool2d(x: Tensor, kernel: Pair, opts: AvgPool2dOptions = {}): Tensor {
   const op = 'avgPool2d';
   checkInput(op, x);
   const g = geometry(op, x, kernel, { stride: opts.stride, padding: opts.padding }, opts.countIncludePad ?? true);
@@ -108,10 +92,10 @@ export function avgPool2d(x: Tensor, kernel: Size2, opts: AvgPool2dOptions = {})
 }
 
 /** Mean over PyTorch's adaptive windows ⌊o·H/OH⌋ … ⌈(o+1)·H/OH⌉; outputSize 1 is global average pooling. */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: Size2): Tensor {
+export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   const op = 'adaptiveAvgPool2d';
   checkInput(op, x);
-  const [oh, ow] = pair(op, 'outputSize', outputSize, [1, 1], 1);
+  const [oh, ow] = pair(op, 'outputSize', outputSize, 1, 1);
   const [n, c, h, w] = x.shape;
   if (h < 1 || w < 1) throw new GpuUsageError(op, `input: expected non-empty H and W, got ${fmtShape(x.shape)}`);
   const g: Geometry = { planes: n * c, h, w, oh, ow, kh: 0, kw: 0, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, include_pad: 0 };
@@ -122,7 +106,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Size2): Tensor {
  * Maximum over (dilated) k×k windows of x [N, C, H, W] (torch max_pool2d, −inf padding,
  * ceil_mode false); the gradient goes to the first maximum in window order.
  */
-export function maxPool2d(x: Tensor, kernel: Size2, opts: MaxPool2dOptions = {}): Tensor {
+export function maxPool2d(x: Tensor, kernel: Pair, opts: MaxPool2dOptions = {}): Tensor {
   const op = 'maxPool2d';
   checkInput(op, x);
   const g = geometry(op, x, kernel, opts, false);
@@ -130,10 +114,10 @@ export function maxPool2d(x: Tensor, kernel: Size2, opts: MaxPool2dOptions = {})
   const y = empty(x.gpu, [n, c, g.oh, g.ow], 'f32', op);
   if (y.size === 0) return y;
   const argmax = empty(x.gpu, y.shape, 'u32', 'maxPool2d.argmax');
-  launch('max_pool_forward', false, g, { x, y, argmax }, y.size);
+  run('max_pool_forward', false, g, { x, y, argmax }, y.size);
   const out = record(op, [x], y, [argmax], (dy, [am]) => {
     const dx = empty(dy.gpu, x.shape, 'f32', 'dmaxPool2d');
-    launch('max_pool_backward', false, g, { dy, argmax_in: am, dx }, dx.size);
+    run('max_pool_backward', false, g, { dy, argmax_in: am, dx }, dx.size);
     return [dx];
   });
   argmax.dispose();

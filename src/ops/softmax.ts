@@ -8,7 +8,7 @@
 import source from '../../shaders/softmax.wgsl';
 import { record } from '../autograd/tape.ts';
 import { empty, normAxis, shapeSize, type Tensor } from '../tensor/tensor.ts';
-import { checkInputs } from './util.ts';
+import { checkInputs, launch } from './util.ts';
 
 const FILE = 'softmax.wgsl';
 
@@ -23,12 +23,8 @@ function rowsOf(x: Tensor, axis: number): Rows {
 }
 
 /** One invocation per row; rows of length 0 (an empty tensor) dispatch nothing. */
-function launch(entry: 'softmax_forward' | 'softmax_backward', log: boolean, rows: Rows, buffers: Record<string, Tensor>, out: Tensor): void {
-  if (out.size === 0) return;
-  const k = out.gpu.kernel({ file: FILE, source, entry, overrides: { LOG: log ? 1 : 0 } });
-  const bound: Record<string, Tensor['buffer']> = {};
-  for (const [name, t] of Object.entries(buffers)) bound[name] = t.buffer;
-  k.dispatch(bound, { ...rows }, k.grid1d(rows.outer * rows.inner));
+function run(entry: 'softmax_forward' | 'softmax_backward', log: boolean, rows: Rows, tensors: Record<string, Tensor>, out: Tensor): void {
+  if (out.size > 0) launch({ file: FILE, source, entry, overrides: { LOG: log ? 1 : 0 } }, tensors, { ...rows }, rows.outer * rows.inner);
 }
 
 function softmaxOp(op: 'softmax' | 'logSoftmax', x: Tensor, axis: number): Tensor {
@@ -36,10 +32,10 @@ function softmaxOp(op: 'softmax' | 'logSoftmax', x: Tensor, axis: number): Tenso
   const log = op === 'logSoftmax';
   const rows = rowsOf(x, normAxis(op, axis, x.rank));
   const y = empty(x.gpu, x.shape, 'f32', op);
-  launch('softmax_forward', log, rows, { x, y }, y);
+  run('softmax_forward', log, rows, { x, y }, y);
   return record(op, [x], y, [y], (dy, [ys]) => {
     const dx = empty(dy.gpu, ys.shape, 'f32', `d${op}`);
-    launch('softmax_backward', log, rows, { ys, dy, dx }, dx);
+    run('softmax_backward', log, rows, { ys, dy, dx }, dx);
     return [dx];
   });
 }

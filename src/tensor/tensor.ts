@@ -126,6 +126,13 @@ export function view(t: Tensor, shape: Shape): Tensor {
   return new Tensor(t.storage.retain(), shape, t.dtype);
 }
 
+/** The buffers of named tensors, for a kernel that binds them by name (Kernel.dispatch). */
+export function buffersOf(tensors: Readonly<Record<string, Tensor>>): Record<string, DeviceBuffer> {
+  const out: Record<string, DeviceBuffer> = {};
+  for (const [name, t] of Object.entries(tensors)) out[name] = t.buffer;
+  return out;
+}
+
 /** A fresh, uninitialised tensor. */
 export function empty(gpu: Gpu, shape: Shape, dtype: DType = 'f32', label = 'tensor'): Tensor {
   checkShape('empty', shape);

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as ops from '../../src/index.ts';
-import { GpuUsageError, tensor, type Shape } from '../../src/index.ts';
+import { GpuUsageError, OptionError, tensor, type Shape } from '../../src/index.ts';
 import { centreMask, conv2d, conv2dInputGrad, conv2dWeightGrad, type Conv2dOptions } from '../../src/ops/conv2d.ts';
 import { assertClose, testGpu, throwsLike, uniform } from '../harness/gpu.ts';
 import { gradCheck, type GradInput } from '../harness/gradcheck.ts';
@@ -141,7 +141,7 @@ test('bad arguments are refused at the op', async () => {
   throwsLike(() => conv2d(x, w, null, { mask: tensor(gpu, [1, 0, 1, 1], [2, 2]) }), GpuUsageError, /conv2d: mask: expected \[3, 3\] like the kernel, got \[2, 2\]/);
   throwsLike(() => conv2d(x, w, tensor(gpu, [1, 2], [2])), GpuUsageError, /conv2d: bias: expected \[6\], got \[2\]/);
   throwsLike(() => conv2d(tensor(gpu, [1, 2, 3], [3]), w), GpuUsageError, /conv2d: x: expected \[N, C, H, W\], got \[3\]/);
-  throwsLike(() => conv2d(x, w, null, { stride: 0 }), GpuUsageError, /conv2d: stride: expected an integer ≥ 1/);
+  throwsLike(() => conv2d(x, w, null, { stride: 0 }), OptionError, /conv2d: stride: expected an integer ≥ 1/);
   throwsLike(() => conv2d(x, w, null, { dilation: 3 }), GpuUsageError, /conv2d: output size: expected ≥ 1/);
   throwsLike(() => conv2d(x, w, null, { paddingMode: 'circular' as 'zeros' }), GpuUsageError, /conv2d: paddingMode: expected 'zeros' or 'reflect', got circular/);
   throwsLike(() => conv2d(x, tensor(gpu, new Int32Array(216), [6, 4, 3, 3])), GpuUsageError, /conv2d: input 1 dtype: expected f32, got i32/);
