@@ -3,7 +3,13 @@
  * The same module runs in Node (Dawn) and in browsers (navigator.gpu).
  */
 export * from './errors.ts';
-export * from './gpu/index.ts';
+// The GPU layer's public part; its tuning and pool internals stay in src/gpu/.
+export {
+  createGpu, Gpu, OPTIONAL_FEATURES, type GpuOptions, Kernel, type KernelSpec, type Grid, type ParamValues, DeviceBuffer, type PoolStats,
+  selfCheck, type SelfCheckResult, describeGpu, type GpuDescription, debugLevel, adapterKey, Tuning, type TuningEntry, type TuningTable,
+  GpuError, GpuUnavailableError, GpuLimitError, GpuValidationError, GpuOutOfMemoryError, DeviceLostError, KernelCompileError, GpuUsageError,
+  type CompileMessage,
+} from './gpu/index.ts';
 export type { Platform } from './platform/types.ts';
 export const version: string = __HSI_VERSION__;
 export * from './data/index.ts';

@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import source from '../../shaders/selfcheck.wgsl';
-import { createGpu, GpuLimitError, GpuUsageError, sizeClass } from '../../src/index.ts';
+import { createGpu, GpuLimitError, GpuUsageError } from '../../src/index.ts';
+import { sizeClass } from '../../src/gpu/pool.ts';
 import { rejects, testGpu, throwsLike } from '../harness/gpu.ts';
 
 const test = suite('gpu/pool');

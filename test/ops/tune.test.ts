@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createGpu, GpuUsageError, tensor, timeCandidates, winner, type Gpu, type Shape } from '../../src/index.ts';
+import { createGpu, GpuUsageError, tensor, type Gpu, type Shape } from '../../src/index.ts';
+import { timeCandidates, winner } from '../../src/gpu/tuning.ts';
 import { matmul, matmulChoices, matmulKey, withMatmulChoice, type MatmulOptions } from '../../src/ops/matmul.ts';
 import { centreMask, conv2d, conv2dInputGrad, conv2dWeightGrad, convGeometry, type Conv2dOptions } from '../../src/ops/conv2d.ts';
 import { DIRECT_CHOICES, directKey, useDirect, withDirectChoice } from '../../src/ops/conv2d_direct.ts';
