@@ -4,7 +4,8 @@
 // Skips follow test/harness/skip.ts: an adapter lacking a feature is an expected skip; absent
 // ../shared/data fails unless HSI_ALLOW_MISSING_DATA=1; test.only / test.skip always fail.
 //   node scripts/test.mjs [filter…]   only test files whose path contains a filter
-//   --node-only / --browser-only, --no-typecheck
+//   --node-only / --browser-only, --no-typecheck, --no-build (the bundles read src/ and shaders/
+//   directly; only the CLI tests need dist/ current)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -110,7 +111,7 @@ if (!flags.has('--no-typecheck')) {
     totals.push({ passed: 0, failed: 1, skipped: 0 });
   }
 }
-execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+if (!flags.has('--no-build')) execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
 
 const parityFile = path.join(outDir, 'parity.json');
 if (!flags.has('--browser-only')) {
