@@ -68,6 +68,8 @@ export async function runInChromium(bundle, nodeParity, timeoutMs = 20 * 60_000)
   try {
     const page = await browser.newPage();
     page.on('console', (m) => {
+      // A shared scene marked missing is a 404 the tests handle (skip or failure): not noise to print.
+      if (m.type() === 'error' && /Failed to load resource/.test(m.text()) && (m.location()?.url ?? '').includes('/shared-data/')) return;
       // uvu colours its output and writes progress dots without newlines: keep them on one line.
       const t = m.text().replace(/\x1b\[[0-9;]*m/g, '');
       process.stdout.write(/\s$/.test(t) ? t : `${t}\n`);
