@@ -1,71 +1,103 @@
 /**
- * The detectors behind `hsi detect` and `hsi demo`: each turns a cube into per-pixel scores and
- * the settings that reproduce them. BS3LNet trains on the spot, drawing progress on stderr.
+ * The command line's side of the model registry (models/index.ts): registry options as flags
+ * (camelCase names spelt --kebab-case), their help text, and running a method with a progress
+ * bar on stderr. No method is named here: a registered method gets its flags and help for free.
  */
 import type { Gpu } from '../index.ts';
 import type { Cube } from '../data/cube.ts';
-import { globalRx } from '../models/rx.ts';
-import { localRx, LRX_DEFAULTS } from '../models/lrx.ts';
-import { bs3ResultScores, bs3Settings, trainBs3lnet, type Preset } from '../models/bs3train.ts';
-import type { BlindSpot, ScoreNorm } from '../models/bs3lnet.ts';
+import { OptionError } from '../errors.ts';
+import { describeOption, type ModelEntry, type OptionValues, type RunOutput, type Task } from '../models/registry.ts';
+import { DEFAULT_MODELS, findModel, modelsFor } from '../models/index.ts';
+import { UsageError } from './common.ts';
 import { progress } from './progress.ts';
 
-export const MODELS = ['bs3lnet', 'rx', 'lrx'] as const;
-export type Model = (typeof MODELS)[number];
-/** What `hsi detect` runs without --model, and what `hsi demo` shows. */
-export const DEFAULT_MODEL: Model = 'bs3lnet';
+export const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-export interface DetectorOptions {
-  seed: number;
-  /** Default: the preset's ('conv' for fast, 'mask' for paper). */
-  blindspot?: BlindSpot;
-  preset: Preset;
-  /** Overrides the preset's epochs. */
-  epochs?: number;
-  /** Overrides the preset's pixel-shuffle factor. */
-  pd?: number;
-  /** Overrides the preset's score norm ('l1' fast with conv, 'l2' otherwise). */
-  score?: ScoreNorm;
-  signal?: AbortSignal;
-  /** Draw training progress (stderr). */
-  quiet?: boolean;
+/** parseArgs declarations of every option of the task's methods (all strings, typed later). */
+export function modelFlags(task: Task): Record<string, { type: 'string' }> {
+  const flags: Record<string, { type: 'string' }> = {};
+  for (const m of modelsFor(task)) for (const name of Object.keys(m.options)) flags[kebab(name)] = { type: 'string' };
+  return flags;
 }
 
-export interface Detection {
-  scores: Float32Array;
-  settings: Record<string, unknown>;
-  /** Seconds spent training (learned models). */
-  trainSeconds?: number;
-  /** Ctrl-C stopped training: scores are empty and nothing should be written. */
-  aborted?: { step: number; steps: number };
-}
-
-export async function runDetector(gpu: Gpu, model: Model, cube: Cube, o: DetectorOptions): Promise<Detection> {
-  if (model === 'rx') return { scores: await globalRx(gpu, cube), settings: { inverse: 'pseudo-inverse (float64 eigendecomposition)' } };
-  if (model === 'lrx') return { scores: await localRx(gpu, cube), settings: { ...LRX_DEFAULTS } };
-  return runBs3lnet(gpu, cube, o);
-}
-
-async function runBs3lnet(gpu: Gpu, cube: Cube, o: DetectorOptions): Promise<Detection> {
-  const settings = bs3Settings({ preset: o.preset, blindspot: o.blindspot, seed: o.seed, epochs: o.epochs, pd: o.pd, score: o.score });
-  let bar: ReturnType<typeof progress> | undefined;
-  let last = { step: 0, steps: 0 };
-  const start = performance.now();
-  const r = await trainBs3lnet(gpu, cube, {
-    ...settings,
-    signal: o.signal,
-    onProgress: (p) => {
-      last = p;
-      if (o.quiet) return;
-      bar ??= progress({ unit: 'step', total: p.steps, start });
-      bar.update({ done: p.step, loss: p.loss });
-    },
-  }).finally(() => bar?.stop());
+/** The method `--model` names (or the task's default) and its typed options from the parsed flags. */
+export function modelFromFlags<T extends Task>(task: T, values: Record<string, unknown>): { entry: ModelEntry<T>; options: OptionValues } {
+  const name = (values.model as string | undefined) ?? DEFAULT_MODELS[task];
+  if (name === null) throw new UsageError(`--model: expected one of ${modelsFor(task).map((m) => m.name).join(', ')}, got none`);
+  let entry: ModelEntry<T>;
   try {
-    if (r.aborted) return { scores: new Float32Array(0), settings: { ...r.settings }, trainSeconds: r.seconds, aborted: last };
-    const scores = await bs3ResultScores(gpu, r);
-    return { scores, settings: { ...r.settings, steps: r.losses.length, finalLoss: r.losses.at(-1) }, trainSeconds: r.seconds };
+    entry = findModel(name, task);
+  } catch {
+    throw new UsageError(`--model: expected one of ${modelsFor(task).map((m) => m.name).join(', ')}, got ${name}`);
+  }
+  const options: OptionValues = {};
+  for (const flag of Object.keys(modelFlags(task))) {
+    const raw = values[flag] as string | undefined;
+    if (raw === undefined) continue;
+    const key = Object.keys(entry.options).find((k) => kebab(k) === flag);
+    if (!key) {
+      const own = Object.keys(entry.options).map((n) => `--${kebab(n)}`);
+      throw new UsageError(`--${flag}: not an option of --model ${entry.name} (${own.length ? `its options: ${own.join(', ')}` : 'it takes none'})`);
+    }
+    const spec = entry.options[key];
+    const v = spec.type === 'choice' ? raw : Number(raw);
+    if (spec.type === 'choice' && !spec.choices.includes(raw)) throw new UsageError(`--${flag}: expected one of ${spec.choices.join(', ')}, got ${raw}`);
+    if (spec.type !== 'choice' && (raw.trim() === '' || !(typeof v === 'number' && v >= spec.min && v <= spec.max && (spec.type === 'number' || Number.isInteger(v))))) {
+      throw new UsageError(`--${flag}: expected ${spec.type === 'int' ? 'an integer' : 'a number'} in [${spec.min}, ${spec.max}], got ${raw}`);
+    }
+    options[key] = v;
+  }
+  // Options that are each in range but do not go together are refused before any data is read.
+  try {
+    entry.settings(options);
+  } catch (e) {
+    if (e instanceof OptionError) throw new UsageError(e.message);
+    throw e;
+  }
+  return { entry, options };
+}
+
+/** Help for every method of a task: name, summary, presets, and each option as a flag. */
+export function modelsHelp(task: Task): string {
+  const lines: string[] = [];
+  for (const m of modelsFor(task)) {
+    lines.push(`  ${m.name.padEnd(8)} ${m.summary}${m.name === DEFAULT_MODELS[task] ? ' (default)' : ''}`);
+    for (const [name, spec] of Object.entries(m.options)) lines.push(...wrap(`--${kebab(name)} ${describeOption(spec)}`, 11, 100));
+    for (const [name, text] of Object.entries(m.presets ?? {})) lines.push(...wrap(`preset ${name}: ${text}`, 11, 100));
+  }
+  return lines.join('\n');
+}
+
+/** Splits `text` into lines of at most `width` characters indented by `indent` (continuations by 2 more). */
+function wrap(text: string, indent: number, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const pad = out.length === 0 ? indent : indent + 2;
+    if (line && pad + line.length + 1 + word.length > width) {
+      out.push(' '.repeat(pad) + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(' '.repeat(out.length === 0 ? indent : indent + 2) + line);
+  return out;
+}
+
+/** Runs a method, drawing its training progress on stderr unless `quiet`. */
+export async function runModel<T extends Task>(gpu: Gpu, entry: ModelEntry<T>, cube: Cube, options: OptionValues, o: { signal?: AbortSignal; quiet?: boolean }): Promise<RunOutput<T>> {
+  let bar: ReturnType<typeof progress> | undefined;
+  const start = performance.now();
+  try {
+    return await entry.run(gpu, cube, options, {
+      signal: o.signal,
+      progressMs: 250,
+      onProgress: (p) => {
+        if (o.quiet) return;
+        bar ??= progress({ unit: 'step', total: p.steps, start });
+        bar.update({ done: p.step, loss: p.loss });
+      },
+    });
   } finally {
-    r.model.dispose();
+    bar?.stop();
   }
 }

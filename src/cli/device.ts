@@ -5,7 +5,9 @@ import { createGpu, describeGpu, selfCheck, type Gpu, type GpuDescription } from
 import { synthScene } from '../data/synth.ts';
 import { interruptible, type Command } from './common.ts';
 import { detectScene } from './detect.ts';
-import { DEFAULT_MODEL } from './detectors.ts';
+import { DEFAULT_MODELS, findModel } from '../models/index.ts';
+
+const DEFAULT_MODEL = DEFAULT_MODELS.detect!;
 
 function printInfo(d: GpuDescription): void {
   const a = d.adapter;
@@ -74,7 +76,7 @@ Outputs go to --out (default ./hsi-out/synthetic-${DEFAULT_MODEL}/).`,
     const stop = interruptible();
     try {
       const out = values.out ?? path.join('hsi-out', `synthetic-${DEFAULT_MODEL}`);
-      return await detectScene(gpu, { scene: 'synthetic', file: null, cube, map, model: DEFAULT_MODEL, out, loadSeconds: 0, seed: 1, preset: 'fast', signal: stop.signal });
+      return await detectScene(gpu, { scene: 'synthetic', file: null, cube, map, model: findModel(DEFAULT_MODEL, 'detect'), options: { preset: 'fast', seed: 1 }, out, loadSeconds: 0, signal: stop.signal });
     } finally {
       stop.release();
     }

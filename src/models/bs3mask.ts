@@ -1,6 +1,7 @@
 /**
  * BS3LNet's training inputs: Noise2Void blind-spot masking (METHODS.md §2.1) for the two
- * presets, and the fast preset's data scaling.
+ * presets, the fast preset's data scaling, and the batch sources the training loop draws from
+ * (whole images or crops of them; the paper's shuffled patch batches).
  * - paper: 19×19 patches per pixel and their static masks come from src/data (patch.ts,
  *   n2v.ts: 37 masked positions, the centre first, offsets in the 5×5 window without (0, 0),
  *   periodic wrap inside the patch); `paperBatch` uploads one batch of them.
@@ -12,13 +13,18 @@
  */
 import type { Gpu } from '../gpu/index.ts';
 import { tensor } from '../ops/fill.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { indexSelect } from '../ops/gather.ts';
+import { view, type Tensor } from '../tensor/tensor.ts';
 import type { Cube } from '../data/cube.ts';
 import { extractPatches } from '../data/patch.ts';
 import { n2vMask } from '../data/n2v.ts';
+import { pdSplit } from './pd.ts';
+import type { StepWindow } from './bs3mine.ts';
+import type { Bs3Settings } from './bs3train.ts';
 
 /** Host-side draws (masks, shuffles) use the data layer's seeded mulberry32. */
-export { synthRng as hostRng } from '../data/synth.ts';
+import { synthRng as hostRng } from '../data/synth.ts';
+export { hostRng };
 
 /** Reflection without edge duplication (numpy 'reflect') of index i into [0, n). */
 export function reflectIndex(i: number, n: number): number {
@@ -136,4 +142,99 @@ export async function paperBatch(gpu: Gpu, cube: Cube, centres: Int32Array, o: {
   const inv = new Float32Array(b.mask.length);
   for (let i = 0; i < inv.length; i++) inv[i] = 1 - b.mask[i];
   return { input: tensor(gpu, b.input, shape), label, weight: tensor(gpu, inv, shape) };
+}
+
+/** A whole-image or patch step's inputs, and where its image lies in the scene (whole-image steps). */
+export interface StepBatch extends PatchBatch {
+  at?: StepWindow;
+}
+
+type StepSource = (i: number) => Promise<StepBatch>;
+
+/** A training run's batches: step i's, how many steps make the run, and clean-up. */
+export interface BatchSource {
+  next: StepSource;
+  total: number;
+  dispose: () => void;
+}
+
+/** Whole-image steps train on crops of at most this many pixels (128 × 128): a bounded step on any scene. */
+export const MAX_STEP_PIXELS = 128 * 128;
+
+/** Crop rows × cols of a large scene: near-square, at most MAX_STEP_PIXELS, the whole scene when it fits. */
+export function cropShape(rows: number, cols: number, cap = MAX_STEP_PIXELS): [number, number] {
+  if (rows * cols <= cap) return [rows, cols];
+  const h = Math.min(rows, Math.max(Math.floor(Math.sqrt(cap)), Math.floor(cap / cols)));
+  return [h, Math.min(cols, Math.floor(cap / h))];
+}
+
+/** The h × w window at (r0, c0) of a band-sequential cube. */
+function cropCube(cube: Cube, r0: number, c0: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(cube.bands * h * w);
+  for (let b = 0; b < cube.bands; b++) {
+    for (let r = 0; r < h; r++) {
+      const from = (b * cube.rows + r0 + r) * cube.cols + c0;
+      out.set(cube.data.subarray(from, from + w), (b * h + r) * w);
+    }
+  }
+  return out;
+}
+
+/** The step's image as [f², B, h, w] (pd.ts; f = 1: the image itself, [1, B, h, w]). */
+function stepImage(gpu: Gpu, cube: Cube, f: number): Tensor {
+  if (f === 1) return tensor(gpu, cube.data, [1, cube.bands, cube.rows, cube.cols]);
+  const pd = pdSplit(cube, f);
+  return tensor(gpu, pd.data, [f * f, cube.bands, pd.subRows, pd.subCols]);
+}
+
+/**
+ * Whole-image steps: a fresh N2V mask each step, applied on the GPU by one indexSelect (with
+ * PD, the same mask positions in every sub-image). Scenes over MAX_STEP_PIXELS train on a random
+ * crop per step (uploaded each step) instead.
+ */
+export function imageSource(gpu: Gpu, cube: Cube, s: Bs3Settings): BatchSource {
+  const { rows, cols, bands } = cube;
+  const [h, w] = cropShape(rows, cols);
+  const whole = h === rows && w === cols ? stepImage(gpu, cube, s.pd) : null;
+  const rand = hostRng(s.seed ^ 0x5eed);
+  const next: StepSource = async () => {
+    const [r0, c0] = whole ? [0, 0] : [Math.floor(rand() * (rows - h + 1)), Math.floor(rand() * (cols - w + 1))];
+    const x = whole ? view(whole, whole.shape) : stepImage(gpu, { rows: h, cols: w, bands, data: cropCube(cube, r0, c0, h, w) }, s.pd);
+    if (s.blindspot === 'conv') return { input: x, label: x, weight: null, at: { r0, c0, h, w, f: s.pd } };
+    const [n, , sh, sw] = x.shape;
+    const m = imageMask(sh, sw, 1 - s.ratio, s.window, rand);
+    const idx = tensor(gpu, m.source, [sh * sw], 'i32');
+    const flat = view(x, [n * bands, sh * sw]);
+    const picked = indexSelect(flat, 1, idx);
+    for (const t of [idx, flat]) t.dispose();
+    const input = view(picked, x.shape);
+    picked.dispose();
+    return { input, label: x, weight: tensor(gpu, m.weight, [1, 1, sh, sw]) };
+  };
+  return { next, total: s.epochs, dispose: () => whole?.dispose() };
+}
+
+/** The paper's patch batches: pixel order reshuffled each epoch, static masks per pixel. */
+export function patchSource(gpu: Gpu, cube: Cube, s: Bs3Settings): BatchSource {
+  const n = cube.rows * cube.cols;
+  const perEpoch = Math.ceil(n / s.batch);
+  const rand = hostRng(s.seed ^ 0xba7c);
+  let order: Int32Array = new Int32Array(0);
+  const next: StepSource = (i) => {
+    const b = i % perEpoch;
+    if (b === 0) order = shuffled(n, rand);
+    const centres = order.subarray(b * s.batch, Math.min(n, (b + 1) * s.batch));
+    return paperBatch(gpu, cube, centres, { size: s.patch, ratio: s.ratio, window: s.window, seed: s.seed, masked: s.blindspot === 'mask' });
+  };
+  return { next, total: s.epochs * perEpoch, dispose: () => {} };
+}
+
+/** A Fisher–Yates permutation of 0..n−1. */
+function shuffled(n: number, rand: () => number): Int32Array {
+  const a = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
 }

@@ -29,22 +29,23 @@
  * the AUC).
  */
 import type { Gpu } from '../gpu/index.ts';
-import { backward, noGrad } from '../autograd/tape.ts';
-import { scope } from '../tensor/scope.ts';
-import { view, type Tensor } from '../tensor/tensor.ts';
-import { GpuUsageError } from '../gpu/index.ts';
+import { noGrad } from '../autograd/tape.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { OptionError } from '../errors.ts';
 import { mul, sub } from '../ops/binary.ts';
 import { mean } from '../ops/reduce.ts';
 import { abs } from '../ops/unary.ts';
-import { tensor } from '../ops/fill.ts';
-import { indexSelect } from '../ops/gather.ts';
 import { l1Loss } from '../ops/loss.ts';
 import { Adam } from '../nn/optim.ts';
+import { CosineAnnealingLR } from '../nn/schedule.ts';
+import { trainLoop, type TrainProgress } from '../nn/train.ts';
 import type { Cube } from '../data/cube.ts';
 import { Bs3lnet, bs3lnetScores, type BlindSpot, type ScoreNorm, type ScoreOptions } from './bs3lnet.ts';
-import { hostRng, imageMask, paperBatch, scaleCube, type Scaling } from './bs3mask.ts';
-import { pdSplit } from './pd.ts';
+import { imageSource, patchSource, scaleCube, type Scaling, type StepBatch } from './bs3mask.ts';
 import { ErrorMap, type StepWindow } from './bs3mine.ts';
+
+export { cropShape, MAX_STEP_PIXELS } from './bs3mask.ts';
+import { checkOptions, type ModelEntry, type OptionSpec } from './registry.ts';
 
 export type Preset = 'fast' | 'paper';
 
@@ -88,15 +89,11 @@ export const BS3_PRESETS: Record<Preset, Omit<Bs3Settings, 'blindspot' | 'seed' 
   fast: { preset: 'fast', mode: 'image', epochs: 100, lr: 1e-3, schedule: 'cosine', betas: [0.5, 0.999], weightDecay: 1e-5, scaling: 'band', patch: 0, batch: 1, ratio: 0.9, window: 5, pd: 2, mine: 0.02, mineFrom: 20, score: 'l1' },
 };
 
-export interface TrainProgress {
-  step: number;
-  steps: number;
-  loss: number;
-}
-
 export interface Bs3TrainOptions extends Partial<Omit<Bs3Settings, 'preset'>> {
   preset?: Preset;
   onProgress?: (p: TrainProgress) => void;
+  /** Report progress at most this often (ms; default 0: every step). */
+  progressMs?: number;
   /** Awaited after each step (e.g. to score snapshots of the model while it trains). */
   afterStep?: (step: number, model: Bs3lnet) => Promise<void>;
   signal?: AbortSignal;
@@ -118,7 +115,7 @@ export interface Bs3Result {
 /** The preset's settings with the options' overrides. */
 export function bs3Settings(opts: Bs3TrainOptions = {}): Bs3Settings {
   const preset = opts.preset ?? 'fast';
-  if (!(preset in BS3_PRESETS)) throw new GpuUsageError('trainBs3lnet', `preset: expected 'fast' or 'paper', got ${String(preset)}`);
+  if (!(preset in BS3_PRESETS)) throw new OptionError('trainBs3lnet', `preset: expected 'fast' or 'paper', got ${String(preset)}`);
   // The paper preset is the code's network (N2V masking); the fast preset the true blind spot.
   const s: Bs3Settings = { ...BS3_PRESETS[preset], blindspot: preset === 'paper' ? 'mask' : 'conv', seed: 1, steps: null };
   for (const [k, v] of Object.entries(opts)) if (v !== undefined && k in s && k !== 'preset') (s as unknown as Record<string, unknown>)[k] = v;
@@ -131,14 +128,14 @@ export function bs3Settings(opts: Bs3TrainOptions = {}): Bs3Settings {
     if (opts.mine === undefined) s.mine = 0;
     if (opts.score === undefined) s.score = 'l2';
   }
-  if (!Number.isInteger(s.epochs) || s.epochs < 1) throw new GpuUsageError('trainBs3lnet', `epochs: expected a positive integer, got ${s.epochs}`);
-  if (!Number.isInteger(s.pd) || s.pd < 1 || (s.pd > 1 && s.mode !== 'image')) throw new GpuUsageError('trainBs3lnet', `pd: expected a positive integer (above 1 with whole-image steps only), got ${s.pd} with ${s.mode} steps`);
-  if (s.schedule !== 'constant' && s.schedule !== 'cosine') throw new GpuUsageError('trainBs3lnet', `schedule: expected 'constant' or 'cosine', got ${String(s.schedule)}`);
-  if (!(s.mine >= 0 && s.mine < 0.5)) throw new GpuUsageError('trainBs3lnet', `mine: expected a fraction in [0, 0.5), got ${s.mine}`);
-  if (s.mine > 0 && (s.mode !== 'image' || s.blindspot !== 'conv')) throw new GpuUsageError('trainBs3lnet', `mine: expected 0 (off) unless whole-image steps train the 'conv' blind-spot network, got ${s.mine} with ${s.mode} steps and '${s.blindspot}'`);
-  if (s.score !== 'l2' && s.score !== 'l1') throw new GpuUsageError('trainBs3lnet', `score: expected 'l2' or 'l1', got ${String(s.score)}`);
-  if (!Number.isInteger(s.mineFrom) || s.mineFrom < 0) throw new GpuUsageError('trainBs3lnet', `mineFrom: expected a step number ≥ 0, got ${s.mineFrom}`);
-  if (s.steps !== null && (!Number.isInteger(s.steps) || s.steps < 1)) throw new GpuUsageError('trainBs3lnet', `steps: expected a positive integer, got ${s.steps}`);
+  if (!Number.isInteger(s.epochs) || s.epochs < 1) throw new OptionError('trainBs3lnet', `epochs: expected a positive integer, got ${s.epochs}`);
+  if (!Number.isInteger(s.pd) || s.pd < 1 || (s.pd > 1 && s.mode !== 'image')) throw new OptionError('trainBs3lnet', `pd: expected a positive integer (above 1 with whole-image steps only), got ${s.pd} with ${s.mode} steps`);
+  if (s.schedule !== 'constant' && s.schedule !== 'cosine') throw new OptionError('trainBs3lnet', `schedule: expected 'constant' or 'cosine', got ${String(s.schedule)}`);
+  if (!(s.mine >= 0 && s.mine < 0.5)) throw new OptionError('trainBs3lnet', `mine: expected a fraction in [0, 0.5), got ${s.mine}`);
+  if (s.mine > 0 && (s.mode !== 'image' || s.blindspot !== 'conv')) throw new OptionError('trainBs3lnet', `mine: expected 0 (off) unless whole-image steps train the 'conv' blind-spot network, got ${s.mine} with ${s.mode} steps and '${s.blindspot}'`);
+  if (s.score !== 'l2' && s.score !== 'l1') throw new OptionError('trainBs3lnet', `score: expected 'l2' or 'l1', got ${String(s.score)}`);
+  if (!Number.isInteger(s.mineFrom) || s.mineFrom < 0) throw new OptionError('trainBs3lnet', `mineFrom: expected a step number ≥ 0, got ${s.mineFrom}`);
+  if (s.steps !== null && (!Number.isInteger(s.steps) || s.steps < 1)) throw new OptionError('trainBs3lnet', `steps: expected a positive integer, got ${s.steps}`);
   return s;
 }
 
@@ -147,111 +144,10 @@ function maskedL1(out: Tensor, label: Tensor, weight: Tensor | null): Tensor {
   return weight ? l1Loss(mul(out, weight), mul(label, weight)) : l1Loss(out, label);
 }
 
-/** One optimizer step on (input, label, weight); the loss and, with `perPixel`, the L1 error per pixel [N, 1, H, W]. */
-function step(model: Bs3lnet, opt: Adam, input: Tensor, label: Tensor, weight: Tensor | null, perPixel: boolean): { loss: Tensor; err: Tensor | null } {
-  return scope(() => {
-    const out = model.forward(input);
-    const loss = maskedL1(out, label, weight);
-    const err = perPixel ? noGrad(() => mean(abs(sub(out, label)), [1], true)) : null;
-    backward(loss);
-    opt.step();
-    opt.zeroGrad();
-    return { loss, err };
-  });
-}
-
-type StepSource = (i: number) => Promise<{ input: Tensor; label: Tensor; weight: Tensor | null; at?: StepWindow }>;
-
-/** Whole-image steps train on crops of at most this many pixels (128 × 128): a bounded step on any scene. */
-export const MAX_STEP_PIXELS = 128 * 128;
-
-/** Crop rows × cols of a large scene: near-square, at most MAX_STEP_PIXELS, the whole scene when it fits. */
-export function cropShape(rows: number, cols: number, cap = MAX_STEP_PIXELS): [number, number] {
-  if (rows * cols <= cap) return [rows, cols];
-  const h = Math.min(rows, Math.max(Math.floor(Math.sqrt(cap)), Math.floor(cap / cols)));
-  return [h, Math.min(cols, Math.floor(cap / h))];
-}
-
-/** The h × w window at (r0, c0) of a band-sequential cube. */
-function cropCube(cube: Cube, r0: number, c0: number, h: number, w: number): Float32Array {
-  const out = new Float32Array(cube.bands * h * w);
-  for (let b = 0; b < cube.bands; b++) {
-    for (let r = 0; r < h; r++) {
-      const from = (b * cube.rows + r0 + r) * cube.cols + c0;
-      out.set(cube.data.subarray(from, from + w), (b * h + r) * w);
-    }
-  }
-  return out;
-}
-
-/** The step's image as [f², B, h, w] (pd.ts; f = 1: the image itself, [1, B, h, w]). */
-function stepImage(gpu: Gpu, cube: Cube, f: number): Tensor {
-  if (f === 1) return tensor(gpu, cube.data, [1, cube.bands, cube.rows, cube.cols]);
-  const pd = pdSplit(cube, f);
-  return tensor(gpu, pd.data, [f * f, cube.bands, pd.subRows, pd.subCols]);
-}
-
 /**
- * Whole-image steps: a fresh N2V mask each step, applied on the GPU by one indexSelect (with
- * PD, the same mask positions in every sub-image). Scenes over MAX_STEP_PIXELS train on a random
- * crop per step (uploaded each step) instead.
- */
-function imageSource(gpu: Gpu, cube: Cube, s: Bs3Settings): { next: StepSource; total: number; dispose: () => void } {
-  const { rows, cols, bands } = cube;
-  const [h, w] = cropShape(rows, cols);
-  const whole = h === rows && w === cols ? stepImage(gpu, cube, s.pd) : null;
-  const rand = hostRng(s.seed ^ 0x5eed);
-  const next: StepSource = async () => {
-    const [r0, c0] = whole ? [0, 0] : [Math.floor(rand() * (rows - h + 1)), Math.floor(rand() * (cols - w + 1))];
-    const x = whole ? view(whole, whole.shape) : stepImage(gpu, { rows: h, cols: w, bands, data: cropCube(cube, r0, c0, h, w) }, s.pd);
-    if (s.blindspot === 'conv') return { input: x, label: x, weight: null, at: { r0, c0, h, w, f: s.pd } };
-    const [n, , sh, sw] = x.shape;
-    const m = imageMask(sh, sw, 1 - s.ratio, s.window, rand);
-    const idx = tensor(gpu, m.source, [sh * sw], 'i32');
-    const flat = view(x, [n * bands, sh * sw]);
-    const picked = indexSelect(flat, 1, idx);
-    for (const t of [idx, flat]) t.dispose();
-    const input = view(picked, x.shape);
-    picked.dispose();
-    return { input, label: x, weight: tensor(gpu, m.weight, [1, 1, sh, sw]) };
-  };
-  return { next, total: s.epochs, dispose: () => whole?.dispose() };
-}
-
-/** The paper's patch batches: pixel order reshuffled each epoch, static masks per pixel. */
-function patchSource(gpu: Gpu, cube: Cube, s: Bs3Settings): { next: StepSource; total: number; dispose: () => void } {
-  const n = cube.rows * cube.cols;
-  const perEpoch = Math.ceil(n / s.batch);
-  const rand = hostRng(s.seed ^ 0xba7c);
-  let order: Int32Array = new Int32Array(0);
-  const next: StepSource = (i) => {
-    const b = i % perEpoch;
-    if (b === 0) order = shuffled(n, rand);
-    const centres = order.subarray(b * s.batch, Math.min(n, (b + 1) * s.batch));
-    return paperBatch(gpu, cube, centres, { size: s.patch, ratio: s.ratio, window: s.window, seed: s.seed, masked: s.blindspot === 'mask' });
-  };
-  return { next, total: s.epochs * perEpoch, dispose: () => {} };
-}
-
-/** A Fisher–Yates permutation of 0..n−1. */
-function shuffled(n: number, rand: () => number): Int32Array {
-  const a = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
-
-/** The learning rate of step i (0-based) of `steps` under the settings' schedule. */
-export function stepLr(s: Pick<Bs3Settings, 'lr' | 'schedule'>, i: number, steps: number): number {
-  return s.schedule === 'cosine' ? (s.lr * (1 + Math.cos((Math.PI * i) / steps))) / 2 : s.lr;
-}
-
-/**
- * Trains BS3LNet on `cube` (deterministic for a seed on one adapter). Stops cleanly between
- * steps when `signal` aborts (the model is left as trained so far). Score the result with
- * `bs3ResultScores(gpu, result)`.
+ * Trains BS3LNet on `cube` through the shared loop (nn/train.ts; deterministic for a seed on one
+ * adapter). Stops cleanly between steps when `signal` aborts (the model is left as trained so
+ * far); a non-finite loss throws TrainingDivergedError. Score with `bs3ResultScores(gpu, result)`.
  */
 export async function trainBs3lnet(gpu: Gpu, cube: Cube, opts: Bs3TrainOptions = {}): Promise<Bs3Result> {
   const settings = bs3Settings(opts);
@@ -260,41 +156,78 @@ export async function trainBs3lnet(gpu: Gpu, cube: Cube, opts: Bs3TrainOptions =
   const opt = new Adam(model.parameters(), { lr: settings.lr, betas: settings.betas, weightDecay: settings.weightDecay });
   const src = settings.mode === 'image' ? imageSource(gpu, input, settings) : patchSource(gpu, input, settings);
   const steps = Math.min(src.total, settings.steps ?? Infinity);
-  const losses: number[] = [];
-  const t0 = performance.now();
-  let aborted = false;
   const errors = settings.mine > 0 ? new ErrorMap(cube.rows, cube.cols) : null;
+  let at: StepWindow | undefined;
   try {
-    model.train();
-    for (let i = 0; i < steps; i++) {
-      if (opts.signal?.aborted) {
-        aborted = true;
-        break;
-      }
-      opt.lr = stepLr(settings, i, steps);
-      const b = await src.next(i);
-      const mining = errors !== null && b.at !== undefined;
-      const weight = mining && i >= settings.mineFrom ? errors!.weights(gpu, b.at!, settings.mine) : b.weight;
-      const { loss, err } = step(model, opt, b.input, b.label, weight, mining);
-      for (const t of new Set([b.input, b.label, b.weight, weight])) t?.dispose();
-      const [v] = await loss.data();
-      loss.dispose();
-      if (err) {
-        errors!.record((await err.data()) as Float32Array, b.at!);
-        err.dispose();
-      }
-      losses.push(v);
-      opts.onProgress?.({ step: i + 1, steps, loss: v });
-      await opts.afterStep?.(i + 1, model);
-    }
+    const r = await trainLoop<StepBatch>('trainBs3lnet', {
+      model, optimizer: opt, steps, signal: opts.signal, onProgress: opts.onProgress, progressMs: opts.progressMs,
+      scheduler: settings.schedule === 'cosine' ? new CosineAnnealingLR(opt, { tMax: steps }) : null,
+      batch: async (i) => {
+        const b = await src.next(i);
+        at = errors !== null ? b.at : undefined;
+        return at && i >= settings.mineFrom ? { ...b, weight: errors!.weights(gpu, at, settings.mine) } : b;
+      },
+      loss: (b) => {
+        const out = model.forward(b.input);
+        const loss = maskedL1(out, b.label, b.weight);
+        // The mined map wants each pixel's mean |x − x̂| over bands, as this step saw it.
+        const err = at ? noGrad(() => mean(abs(sub(out, b.label)), [1], true)) : null;
+        return { loss, outputs: { err } };
+      },
+      after: async (i, { err }) => {
+        if (err) errors!.record((await err.data()) as Float32Array, at!);
+        await opts.afterStep?.(i + 1, model);
+      },
+    });
+    return { model, losses: r.losses, seconds: r.seconds, settings, input, aborted: r.aborted };
+  } catch (e) {
+    model.dispose();
+    throw e;
   } finally {
     src.dispose();
     opt.dispose();
   }
-  return { model, losses, seconds: (performance.now() - t0) / 1e3, settings, input, aborted };
 }
 
 /** Scores of a trained result on its own input, with its settings' norm (what `hsi detect` writes). */
 export function bs3ResultScores(gpu: Gpu, r: Pick<Bs3Result, 'model' | 'input' | 'settings'>, opts: Omit<ScoreOptions, 'norm'> = {}): Promise<Float32Array> {
   return bs3lnetScores(gpu, r.model, r.input, { ...opts, norm: r.settings.score });
 }
+
+const BS3_OPTIONS: Record<string, OptionSpec> = {
+  preset: { type: 'choice', choices: ['fast', 'paper'], default: 'fast', help: 'the settings a run starts from (below); the other options override them' },
+  blindspot: { type: 'choice', choices: ['mask', 'conv'], defaultText: 'conv with fast, mask with paper', help: "conv: a true blind-spot network (centre-masked conv, dilated layers); mask: the paper code's network with Noise2Void input masking" },
+  epochs: { type: 'int', min: 1, max: 1e6, defaultText: "the preset's", help: 'epochs (whole-image presets: one step each)' },
+  steps: { type: 'int', min: 1, max: 1e9, defaultText: 'all', help: 'a cap on the optimizer steps (a short paper run)' },
+  pd: { type: 'int', min: 1, max: 8, defaultText: "the preset's (2 fast with conv, else 1)", help: 'pixel-shuffle factor (1: off)' },
+  score: { type: 'choice', choices: ['l1', 'l2'], defaultText: "l1 fast with conv, else l2", help: "l2: the paper's mean (x − x̂)², l1: the mean |x − x̂| the loss trains" },
+  seed: { type: 'int', min: 0, max: 2 ** 31 - 1, default: 1, help: 'seed of weights and batches: a seed gives the same scores on one adapter' },
+};
+
+/** BS3LNet in the model registry (models/index.ts): train on the scene, score it. */
+export const bs3lnetModel: ModelEntry<'detect'> = {
+  name: 'bs3lnet',
+  task: 'detect',
+  summary: 'BS3LNet (Gao et al., TGRS 2023), a blind-spot network trained on the scene itself',
+  options: BS3_OPTIONS,
+  presets: {
+    fast: `${BS3_PRESETS.fast.epochs} whole-image steps, cosine lr, the ${BS3_PRESETS.fast.mine * 100} % worst-reconstructed pixels left out of the loss from step ${BS3_PRESETS.fast.mineFrom}, L1 score`,
+    paper: "the paper code's network, 19×19 patches in batches of 100, constant lr, L2 score",
+  },
+  settings: (o) => ({ ...bs3Settings(checkOptions(bs3lnetModel, o) as Bs3TrainOptions) }),
+  async run(gpu, cube, o, ctx = {}) {
+    let planned = 0;
+    const onProgress = (p: TrainProgress): void => {
+      planned = p.steps;
+      ctx.onProgress?.(p);
+    };
+    const r = await trainBs3lnet(gpu, cube, { ...(checkOptions(bs3lnetModel, o) as Bs3TrainOptions), signal: ctx.signal, onProgress, progressMs: ctx.progressMs });
+    try {
+      if (r.aborted) return { scores: new Float32Array(0), settings: { ...r.settings }, trainSeconds: r.seconds, aborted: { step: r.losses.length, steps: planned } };
+      const scores = await bs3ResultScores(gpu, r);
+      return { scores, settings: { ...r.settings, steps: r.losses.length, finalLoss: r.losses.at(-1) }, trainSeconds: r.seconds };
+    } finally {
+      r.model.dispose();
+    }
+  },
+};

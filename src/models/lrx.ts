@@ -14,6 +14,8 @@ import type { Gpu } from '../gpu/index.ts';
 import type { Cube } from '../data/cube.ts';
 import { checkFiniteCube, projectPixels, sceneStats, type RxOptions } from './rx.ts';
 import { symmetricEigen } from '../data/pca.ts';
+import { OptionError } from '../errors.ts';
+import { checkOptions, type ModelEntry } from './registry.ts';
 
 export interface LrxOptions extends RxOptions {
   /** Outer window side (odd). */
@@ -47,10 +49,10 @@ export async function localRx(gpu: Gpu, cube: Cube, opts: LrxOptions = {}): Prom
 function checkWindows(outer: number, inner: number, cube: Cube): void {
   const odd = (n: number) => Number.isInteger(n) && n > 0 && n % 2 === 1;
   if (!odd(outer) || !odd(inner) || inner >= outer) {
-    throw new Error(`lrx: windows: expected odd sizes with inner < outer, got outer ${outer}, inner ${inner}`);
+    throw new OptionError('lrx', `windows: expected odd sizes with inner < outer, got outer ${outer}, inner ${inner}`);
   }
   if (outer > Math.max(cube.rows, cube.cols) * 2) {
-    throw new Error(`lrx: outer window: expected at most twice the scene side (${cube.rows}×${cube.cols}), got ${outer}`);
+    throw new OptionError('lrx', `outer window: expected at most twice the scene side (${cube.rows}×${cube.cols}), got ${outer}`);
   }
 }
 
@@ -143,3 +145,24 @@ function choleskyQuadratic(a: Float64Array, z: Float64Array, d: number): number 
   }
   return q;
 }
+
+/** Local RX in the model registry (models/index.ts). */
+export const lrxModel: ModelEntry<'detect'> = {
+  name: 'lrx',
+  task: 'detect',
+  summary: 'local dual-window RX on the leading principal components',
+  options: {
+    outer: { type: 'int', min: 3, max: 999, default: LRX_DEFAULTS.outer, help: 'outer window side (odd)' },
+    inner: { type: 'int', min: 1, max: 997, default: LRX_DEFAULTS.inner, help: 'inner (guard) window side (odd, below outer)' },
+    dims: { type: 'int', min: 1, max: 10000, default: LRX_DEFAULTS.dims, help: 'principal components kept (at most the band count)' },
+  },
+  settings(o) {
+    const s = { ...LRX_DEFAULTS, ...checkOptions(lrxModel, o) } as typeof LRX_DEFAULTS;
+    if (s.outer % 2 === 0 || s.inner % 2 === 0 || s.inner >= s.outer) throw new OptionError('lrx', `windows: expected odd sizes with inner < outer, got outer ${s.outer}, inner ${s.inner}`);
+    return { ...s };
+  },
+  async run(gpu, cube, o) {
+    const settings = lrxModel.settings(o) as typeof LRX_DEFAULTS;
+    return { scores: await localRx(gpu, cube, settings), settings: { ...settings } };
+  },
+};

@@ -21,6 +21,7 @@ import { sum } from '../ops/reduce.ts';
 import { slice } from '../ops/shape.ts';
 import { scope, type Tensor } from '../tensor/index.ts';
 import { symmetricEigen } from '../data/pca.ts';
+import { checkOptions, type ModelEntry } from './registry.ts';
 
 export interface RxOptions {
   /** Added to every covariance eigenvalue before inverting (0: the plain pseudo-inverse). */
@@ -168,3 +169,18 @@ export async function projectPixels(gpu: Gpu, cube: Cube, mean: Float64Array, wt
   }
   return out;
 }
+
+/** Global RX in the model registry (models/index.ts). */
+export const rxModel: ModelEntry<'detect'> = {
+  name: 'rx',
+  task: 'detect',
+  summary: 'global Reed–Xiaoli: Mahalanobis distance to the scene mean and covariance (pseudo-inverse)',
+  options: {
+    ridge: { type: 'number', min: 0, max: 1e30, default: 0, help: 'added to every covariance eigenvalue before inverting (0: the plain pseudo-inverse)' },
+  },
+  settings: (o) => ({ inverse: 'pseudo-inverse (float64 eigendecomposition)', ...checkOptions(rxModel, o) }),
+  async run(gpu, cube, o) {
+    const settings = rxModel.settings(o);
+    return { scores: await globalRx(gpu, cube, { ridge: settings.ridge as number }), settings };
+  },
+};

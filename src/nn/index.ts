@@ -11,3 +11,4 @@ export * from './activation.ts';
 export * from './attention.ts';
 export * from './transformer.ts';
 export * from './resnet.ts';
+export * from './train.ts';

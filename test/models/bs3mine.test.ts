@@ -1,10 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GpuUsageError } from '../../src/index.ts';
+import { GpuUsageError, OptionError } from '../../src/index.ts';
 import { synthScene } from '../../src/data/synth.ts';
 import { ErrorMap } from '../../src/models/bs3mine.ts';
 import { pdSplit } from '../../src/models/pd.ts';
-import { bs3Settings, stepLr, trainBs3lnet } from '../../src/models/bs3train.ts';
+import { bs3Settings, trainBs3lnet } from '../../src/models/bs3train.ts';
 import { testGpu, throwsLike } from '../harness/gpu.ts';
 
 const test = suite('models/bs3mine');
@@ -42,16 +42,21 @@ test('ErrorMap: a step window (crop, PD 2, odd sizes) lands at its scene pixels;
   for (const t of [w, wp]) t.dispose();
 });
 
-test('cosine schedule: lr from lr towards 0; constant stays; settings are checked', () => {
-  const s = { lr: 1e-3, schedule: 'cosine' as const };
-  assert.is(stepLr(s, 0, 100), 1e-3);
-  assert.ok(Math.abs(stepLr(s, 50, 100) - 5e-4) < 1e-15);
-  assert.ok(stepLr(s, 99, 100) < 1e-6 && stepLr(s, 99, 100) > 0);
-  assert.is(stepLr({ lr: 1e-3, schedule: 'constant' }, 99, 100), 1e-3);
-  throwsLike(() => bs3Settings({ schedule: 'step' as never }), GpuUsageError, /trainBs3lnet: schedule: expected 'constant' or 'cosine', got step/);
-  throwsLike(() => bs3Settings({ mine: 0.6 }), GpuUsageError, /trainBs3lnet: mine: expected a fraction in \[0, 0\.5\), got 0\.6/);
-  throwsLike(() => bs3Settings({ mineFrom: -1 }), GpuUsageError, /trainBs3lnet: mineFrom: expected a step number ≥ 0, got -1/);
-  throwsLike(() => bs3Settings({ blindspot: 'mask', mine: 0.02 }), GpuUsageError, /trainBs3lnet: mine: expected 0 \(off\) unless whole-image steps train the 'conv' blind-spot network, got 0\.02 with image steps and 'mask'/);
+test('cosine schedule through the shared loop: step i trains at lr·(1 + cos(πi/steps))/2; constant stays; settings are checked', async () => {
+  const gpu = await testGpu();
+  const { cube } = synthScene({ rows: 10, cols: 9, bands: 3, anomalies: 1, seed: 2 });
+  const lrs = async (o: Parameters<typeof trainBs3lnet>[2]): Promise<number[]> => {
+    const seen: number[] = [];
+    const r = await trainBs3lnet(gpu, cube, { ...o, epochs: 8, onProgress: (p) => seen.push(p.lr) });
+    r.model.dispose();
+    return seen;
+  };
+  assert.equal(await lrs({}), Array.from({ length: 8 }, (_, i) => (1e-3 * (1 + Math.cos((Math.PI * i) / 8))) / 2));
+  assert.equal(await lrs({ blindspot: 'mask' }), Array(8).fill(1e-3));
+  throwsLike(() => bs3Settings({ schedule: 'step' as never }), OptionError, /trainBs3lnet: schedule: expected 'constant' or 'cosine', got step/);
+  throwsLike(() => bs3Settings({ mine: 0.6 }), OptionError, /trainBs3lnet: mine: expected a fraction in \[0, 0\.5\), got 0\.6/);
+  throwsLike(() => bs3Settings({ mineFrom: -1 }), OptionError, /trainBs3lnet: mineFrom: expected a step number ≥ 0, got -1/);
+  throwsLike(() => bs3Settings({ blindspot: 'mask', mine: 0.02 }), OptionError, /trainBs3lnet: mine: expected 0 \(off\) unless whole-image steps train the 'conv' blind-spot network, got 0\.02 with image steps and 'mask'/);
 });
 
 test('fast preset: conv gets PD 2, cosine, mining and the L1 score; mask keeps PD 1, constant lr, no mining, L2; options win', () => {
@@ -64,7 +69,7 @@ test('fast preset: conv gets PD 2, cosine, mining and the L1 score; mask keeps P
   assert.equal(pick({ blindspot: 'mask', pd: 2, schedule: 'cosine', score: 'l1' }), ['mask', 2, 'cosine', 0, 20, 'l1']);
   assert.equal(pick({ mine: 0, schedule: 'constant', pd: 1, score: 'l2' }), ['conv', 1, 'constant', 0, 20, 'l2']);
   assert.equal(pick({ preset: 'paper' }), ['mask', 1, 'constant', 0, 0, 'l2']);
-  throwsLike(() => bs3Settings({ score: 'l3' as never }), GpuUsageError, /trainBs3lnet: score: expected 'l2' or 'l1', got l3/);
+  throwsLike(() => bs3Settings({ score: 'l3' as never }), OptionError, /trainBs3lnet: score: expected 'l2' or 'l1', got l3/);
 });
 
 test('mining changes training only from mineFrom on, where it leaves pixels out of the loss', async () => {

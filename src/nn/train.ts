@@ -1,0 +1,169 @@
+/**
+ * The training loop every method uses (docs/engine.md#training-loop): steps, an optimizer, an
+ * optional LRScheduler stepped once per step, a per-step batch and loss, an abort signal, a
+ * progress callback, and the freeing of every step's intermediates. A method supplies only what
+ * is its own: how a batch is made and how its loss is computed.
+ *
+ * Losses stay on the GPU until progress needs them or every `checkEvery` steps (one read for the
+ * steps in between, not a sync per step); a non-finite loss then stops training with a
+ * TrainingDivergedError naming the step. The steps queued after it were already submitted; the
+ * error, not a result, is what the caller gets, so diverged weights are never used silently.
+ */
+import { HsiError, OptionError } from '../errors.ts';
+import { backward, noGrad } from '../autograd/tape.ts';
+import { scope } from '../tensor/scope.ts';
+import { view, type Tensor } from '../tensor/tensor.ts';
+import { concat } from '../ops/shape.ts';
+import type { Module } from './module.ts';
+import type { Optimizer } from './optim.ts';
+import type { LRScheduler } from './schedule.ts';
+
+/** What progress reports after a step (the loss is the step's own, read back). */
+export interface TrainProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  /** The learning rate this step used. */
+  lr: number;
+  /** Steps per second since training started. */
+  stepsPerSecond: number;
+}
+
+/** A step's loss (a scalar on the tape) and tensors the method reads after the step. */
+export interface StepLoss {
+  loss: Tensor;
+  outputs?: Record<string, Tensor | null>;
+}
+
+export interface TrainLoopOptions<B> {
+  model: Module;
+  optimizer: Optimizer;
+  /** Stepped after every optimizer step (the rate of step i is the schedule's rate at i). */
+  scheduler?: LRScheduler | null;
+  steps: number;
+  /** Makes step i's batch; every tensor among its values is freed after the step. */
+  batch(i: number): Promise<B> | B;
+  /** Step i's loss from its batch; runs in a scope, so its intermediates are freed. */
+  loss(batch: B, i: number): StepLoss;
+  /** Awaited after step i with the loss's outputs (freed afterwards): reading them is a sync. */
+  after?(i: number, outputs: Record<string, Tensor | null>): Promise<void> | void;
+  signal?: AbortSignal;
+  onProgress?(p: TrainProgress): void;
+  /** Read the losses back at least every this many steps (divergence is found within it). */
+  checkEvery?: number;
+  /** With onProgress, read back and report at most this often (milliseconds; default 0: every step). */
+  progressMs?: number;
+}
+
+export interface TrainLoopResult {
+  /** Every step's loss, in order. */
+  losses: number[];
+  /** Training wall time in seconds. */
+  seconds: number;
+  /** True when the signal stopped training before the last step. */
+  aborted: boolean;
+}
+
+/** Training produced a non-finite loss: the weights are not to be trusted. */
+export class TrainingDivergedError extends HsiError {
+  constructor(op: string, readonly step: number, readonly value: number, readonly lastFinite: number | null) {
+    const last = lastFinite === null ? 'no finite loss before it' : `the last finite loss was ${lastFinite.toPrecision(6)}`;
+    super(op, `loss: expected a finite value, got ${value} at step ${step} (${last}); training stopped. ` +
+      'Likely causes: a learning rate too high for this scene (try a tenth of it), or unscaled data ' +
+      '(values in the thousands: use the preset that standardises bands), or NaN/Inf in the input');
+  }
+}
+
+/** Runs the loop; resolves when every step ran or the signal stopped it between steps. */
+export async function trainLoop<B>(op: string, o: TrainLoopOptions<B>): Promise<TrainLoopResult> {
+  if (!Number.isInteger(o.steps) || o.steps < 1) throw new OptionError(op, `steps: expected a positive integer, got ${o.steps}`);
+  const checkEvery = o.checkEvery ?? 10;
+  if (!Number.isInteger(checkEvery) || checkEvery < 1) throw new OptionError(op, `checkEvery: expected a positive integer, got ${checkEvery}`);
+  const log = new LossLog(op);
+  const t0 = performance.now();
+  let lastReport = -Infinity;
+  let aborted = false;
+  o.model.train();
+  try {
+    for (let i = 0; i < o.steps; i++) {
+      if (o.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      const lr = o.optimizer.lr;
+      const b = await o.batch(i);
+      const r = scope(() => {
+        const s = o.loss(b, i);
+        backward(s.loss);
+        o.optimizer.step();
+        o.optimizer.zeroGrad();
+        return s;
+      });
+      freeValues(b);
+      o.scheduler?.step();
+      log.push(r.loss);
+      if (r.outputs) {
+        await o.after?.(i, r.outputs);
+        freeValues(r.outputs);
+      } else await o.after?.(i, {});
+      const now = performance.now();
+      const report = o.onProgress !== undefined && now - lastReport >= (o.progressMs ?? 0);
+      if (report || log.pending >= checkEvery || i === o.steps - 1) {
+        await log.flush();
+        if (report) {
+          lastReport = now;
+          o.onProgress!({ step: i + 1, steps: o.steps, loss: log.losses[i], lr, stepsPerSecond: (i + 1) / ((now - t0) / 1e3) });
+        }
+      }
+    }
+    await log.flush();
+  } finally {
+    log.dispose();
+  }
+  return { losses: log.losses, seconds: (performance.now() - t0) / 1e3, aborted };
+}
+
+/** Frees the tensors among an object's own values (a batch or a step's outputs). */
+function freeValues(v: unknown): void {
+  if (!v || typeof v !== 'object') return;
+  for (const x of Object.values(v)) if (x && typeof x === 'object' && 'storage' in x) (x as Tensor).dispose();
+}
+
+/** Step losses waiting on the GPU, read back together and checked for divergence. */
+class LossLog {
+  readonly losses: number[] = [];
+  private queued: Tensor[] = [];
+
+  constructor(readonly op: string) {}
+
+  get pending(): number {
+    return this.queued.length;
+  }
+
+  push(loss: Tensor): void {
+    if (loss.size !== 1) throw new OptionError(this.op, `loss: expected a scalar, got ${loss.size} values`);
+    this.queued.push(loss);
+  }
+
+  /** One read for every queued loss; throws on the first non-finite one. */
+  async flush(): Promise<void> {
+    if (this.queued.length === 0) return;
+    const parts = this.queued.map((t) => view(t, [1]));
+    const all = parts.length === 1 ? parts[0] : noGrad(() => concat(parts, 0));
+    const values = await all.data();
+    for (const t of new Set([...parts, all, ...this.queued])) t.dispose();
+    this.queued = [];
+    for (const v of values) {
+      if (!Number.isFinite(v)) {
+        const last = this.losses.length > 0 ? this.losses[this.losses.length - 1] : null;
+        throw new TrainingDivergedError(this.op, this.losses.length + 1, v, last);
+      }
+      this.losses.push(v);
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.queued) t.dispose();
+    this.queued = [];
+  }
+}
