@@ -41,7 +41,7 @@ test('ntXent matches float64 and differentiates, both paths (N=7, D=5; temperatu
   await bothPaths(async (path) => {
     for (const [n, d, tau] of [[7, 5, 0.5], [7, 5, 0.2], [7, 5, 1.5], [1, 3, 0.5], [3, 1, 0.5], [9, 8, 0.1]]) {
       await gradCheck(gpu, `ntXent ${path} N=${n} D=${d} τ=${tau}`, {
-        inputs: views(n, d, n * 10 + d), gpuFn: (a, b) => ntXent(a, b, tau), refFn: (a, b) => [ntXentRef(a, b, n, d, tau)],
+        inputs: views(n, d, n * 10 + d), gpuFn: (a, b) => ntXent(a, b, tau), refFn: (a, b) => [ntXentRef(a, b, n, d, tau)], shape: [],
       });
     }
   });
@@ -51,7 +51,7 @@ test('ntXent streams: partials of 1, 3 and 5 columns merge to the same loss and 
   const gpu = await testGpu();
   for (const block of [1, 3, 5]) {
     await withBlock(block, () => gradCheck(gpu, `ntXent block ${block}`, {
-      inputs: views(7, 5, 3), gpuFn: (a, b) => ntXent(a, b, 0.3), refFn: (a, b) => [ntXentRef(a, b, 7, 5, 0.3)],
+      inputs: views(7, 5, 3), gpuFn: (a, b) => ntXent(a, b, 0.3), refFn: (a, b) => [ntXentRef(a, b, 7, 5, 0.3)], shape: [],
     }));
   }
 });
@@ -60,7 +60,7 @@ test('ntXent over several workgroups of rows (2N = 40, 42 > 32) and column tiles
   const gpu = await testGpu();
   for (const [n, d, block] of [[20, 6, 0], [20, 6, DEFAULT_BLOCK], [21, 5, 7]]) {
     const check = () => gradCheck(gpu, `ntXent N=${n} D=${d} ${block ? `streamed, block ${block}` : 'matrix'}`, {
-      inputs: views(n, d, 40 + n), gpuFn: (a, b) => ntXent(a, b, 0.4), refFn: (a, b) => [ntXentRef(a, b, n, d, 0.4)],
+      inputs: views(n, d, 40 + n), gpuFn: (a, b) => ntXent(a, b, 0.4), refFn: (a, b) => [ntXentRef(a, b, n, d, 0.4)], shape: [],
     });
     await (block ? withBlock(block, check) : check());
   }
@@ -115,7 +115,7 @@ test('ntXent is stable at τ=0.05 with near-identical rows', async () => {
   await bothPaths(async (path) => {
     await gradCheck(gpu, `ntXent ${path} τ=0.05 near-identical`, {
       inputs: [{ shape: [6, 5], data: noisy(1) }, { shape: [6, 5], data: noisy(2) }],
-      gpuFn: (a, b) => ntXent(a, b, 0.05), refFn: (a, b) => [ntXentRef(a, b, 6, 5, 0.05)],
+      gpuFn: (a, b) => ntXent(a, b, 0.05), refFn: (a, b) => [ntXentRef(a, b, 6, 5, 0.05)], shape: [],
     });
     // Identical unit rows: every logit is 1/τ = 20 (or 2000), the loss is log(2N − 1) exactly.
     for (const tau of [0.05, 0.0005]) {
@@ -178,7 +178,7 @@ test('clusterContrastive matches float64 and differentiates (N=7, K=3)', async (
   for (const [n, k, tau] of [[7, 3, 0.2], [7, 3, 1.0], [10, 4, 0.5]]) {
     await gradCheck(gpu, `clusterContrastive N=${n} K=${k} τ=${tau}`, {
       inputs: views(n, k, n + k, 0.05, 1), gpuFn: (a, b) => clusterContrastive(a, b, tau),
-      refFn: (a, b) => [clusterContrastiveRef(a, b, n, k, tau)],
+      refFn: (a, b) => [clusterContrastiveRef(a, b, n, k, tau)], shape: [],
     });
   }
 });
@@ -188,7 +188,7 @@ test('barlowTwins matches float64 and differentiates (N=7, K=3; λ)', async () =
   for (const [n, k, lambda] of [[7, 3, 0.005], [7, 3, 0.5], [2, 5, 0.005], [12, 9, 0.1]]) {
     await gradCheck(gpu, `barlowTwins N=${n} K=${k} λ=${lambda}`, {
       inputs: views(n, k, 3 * n + k, 0, 1), gpuFn: (a, b) => barlowTwins(a, b, lambda),
-      refFn: (a, b) => [barlowTwinsRef(a, b, n, k, lambda)],
+      refFn: (a, b) => [barlowTwinsRef(a, b, n, k, lambda)], shape: [],
     });
   }
 });

@@ -26,6 +26,7 @@ test('l1Loss and mseLoss: forward and gradients w.r.t. pred and target, every re
           inputs: [{ shape, data: uniform(size(shape), 50, -2, 2) }, { shape, data: uniform(size(shape), 51, -2, 2) }],
           gpuFn: (p, t) => fn(p, t, reduction),
           refFn: (p, t) => ref(p, t, reduction),
+          shape: reduction === 'none' ? shape : [],
         });
       }
     }

@@ -96,6 +96,7 @@ test('gradients for a and b match central differences, with broadcast batches an
         inputs: [{ shape: as, data: uniform(size(as), seed++) }, { shape: bs, data: uniform(size(bs), seed++) }],
         gpuFn: (a, b) => matmulWith(v, a, b, o),
         refFn: (a, b) => matmulRef(a, as, b, bs, o.transposeA, o.transposeB).data,
+        shape: matmulRef(new Float64Array(size(as)), as, new Float64Array(size(bs)), bs, o.transposeA, o.transposeB).shape,
       });
     }
   }

@@ -116,6 +116,7 @@ test('gradients of sum, mean, max, min over axis sets (float64 finite difference
         inputs: [{ shape, data: uniform(60, 11, -2, 2) }],
         gpuFn: (x) => fn(x, axes, keepdim),
         refFn: (x) => reduceRef(name, x, shape, axes, keepdim).data,
+        shape: reduceRef(name, new Float64Array(60), shape, axes, keepdim).shape,
       });
     }
   }
@@ -152,12 +153,14 @@ test('variance (unbiased and biased), logsumexp: forward and gradients over axis
         inputs: [{ shape, data: uniform(60, 12, -2, 2) }],
         gpuFn: (x) => ops.variance(x, axes, keepdim, unbiased),
         refFn: (x) => reduceRef(unbiased ? 'varUnbiased' : 'varBiased', x, shape, axes, keepdim).data,
+        shape: reduceRef('varBiased', new Float64Array(60), shape, axes, keepdim).shape,
       });
     }
     await gradCheck(gpu, `logsumexp axes ${JSON.stringify(axes)}`, {
       inputs: [{ shape, data: uniform(60, 13, -4, 4) }],
       gpuFn: (x) => ops.logsumexp(x, axes, keepdim),
       refFn: (x) => reduceRef('logsumexp', x, shape, axes, keepdim).data,
+      shape: reduceRef('logsumexp', new Float64Array(60), shape, axes, keepdim).shape,
     });
   }
 });

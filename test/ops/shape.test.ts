@@ -62,11 +62,11 @@ test('permute and transpose match float64 and differentiate', async () => {
   for (const [shape, perm] of PERMUTES) {
     const data = uniform(size(shape), size(shape));
     const norm = perm.map((a) => (a < 0 ? a + shape.length : a));
-    await gradCheck(gpu, `permute ${perm}`, { inputs: [{ shape, data }], gpuFn: (x) => permute(x, perm), refFn: (x) => permuteRef(x, shape, norm), forward: EXACT });
+    await gradCheck(gpu, `permute ${perm}`, { inputs: [{ shape, data }], gpuFn: (x) => permute(x, perm), refFn: (x) => permuteRef(x, shape, norm), shape: norm.map((a) => shape[a]), forward: EXACT });
   }
   const data = uniform(60, 4);
-  await gradCheck(gpu, 'transpose', { inputs: [{ shape: [3, 4, 5], data }], gpuFn: (x) => transpose(x), refFn: (x) => permuteRef(x, [3, 4, 5], [0, 2, 1]), forward: EXACT });
-  await gradCheck(gpu, 'transpose 0 2', { inputs: [{ shape: [3, 4, 5], data }], gpuFn: (x) => transpose(x, 0, -1), refFn: (x) => permuteRef(x, [3, 4, 5], [2, 1, 0]), forward: EXACT });
+  await gradCheck(gpu, 'transpose', { inputs: [{ shape: [3, 4, 5], data }], gpuFn: (x) => transpose(x), refFn: (x) => permuteRef(x, [3, 4, 5], [0, 2, 1]), shape: [3, 5, 4], forward: EXACT });
+  await gradCheck(gpu, 'transpose 0 2', { inputs: [{ shape: [3, 4, 5], data }], gpuFn: (x) => transpose(x, 0, -1), refFn: (x) => permuteRef(x, [3, 4, 5], [2, 1, 0]), shape: [5, 4, 3], forward: EXACT });
 });
 
 test('channels-last conversion of uneven sizes, both directions, and i32 data', async () => {
@@ -125,7 +125,7 @@ test('slice matches Python semantics (negative, stepped, clamped, empty) and dif
     assert.equal([...y.shape], ref.shape, `slice ${JSON.stringify(ranges)} shape`);
     x.dispose();
     y.dispose();
-    await gradCheck(gpu, `slice ${JSON.stringify(ranges)}`, { inputs: [{ shape, data }], gpuFn: (t) => slice(t, ranges), refFn: (t) => sliceRef(t, shape, ranges).data, forward: EXACT });
+    await gradCheck(gpu, `slice ${JSON.stringify(ranges)}`, { inputs: [{ shape, data }], gpuFn: (t) => slice(t, ranges), refFn: (t) => sliceRef(t, shape, ranges).data, shape: sliceRef(data, shape, ranges).shape, forward: EXACT });
   }
 });
 

@@ -24,6 +24,7 @@ test('softmax and logSoftmax: forward and gradients along every axis of [3, 4, 5
         inputs: [{ shape, data: uniform(n, 20 + i, -3, 3) }],
         gpuFn: (x) => fn(x, axis),
         refFn: (x) => softmaxRef(x, shape, axis, log),
+        shape,
         forward: TOL_OF(log),
       });
     }
