@@ -18,22 +18,13 @@ import { view, type Tensor } from '../tensor/tensor.ts';
 import type { Cube } from '../data/cube.ts';
 import { extractPatches } from '../data/patch.ts';
 import { n2vMask } from '../data/n2v.ts';
-import { pdSplit } from './pd.ts';
+import { pdSplit, reflectIndex } from './pd.ts';
 import type { StepWindow } from './bs3mine.ts';
 import type { Bs3Settings } from './bs3train.ts';
 
 /** Host-side draws (masks, shuffles) use the data layer's seeded mulberry32. */
 import { synthRng as hostRng } from '../data/synth.ts';
-export { hostRng };
-
-/** Reflection without edge duplication (numpy 'reflect') of index i into [0, n). */
-export function reflectIndex(i: number, n: number): number {
-  if (n === 1) return 0;
-  const period = 2 * (n - 1);
-  let j = ((i % period) + period) % period;
-  if (j >= n) j = period - j;
-  return j;
-}
+export { hostRng, reflectIndex };
 
 /**
  * A pixel at a uniform offset in the window without (0, 0), reflected at the border; offsets

@@ -8,7 +8,15 @@
  * merging takes back only real pixels, each exactly once.
  */
 import type { Cube } from '../data/cube.ts';
-import { reflectIndex } from './bs3mask.ts';
+
+/** Reflection without edge duplication (numpy 'reflect') of index i into [0, n). */
+export function reflectIndex(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  let j = ((i % period) + period) % period;
+  if (j >= n) j = period - j;
+  return j;
+}
 
 export interface PdCube {
   factor: number;
