@@ -12,7 +12,7 @@ import { lt, mul } from '../ops/binary.ts';
 import { Generator, rand, type Seed } from '../ops/random.ts';
 import { gelu, leakyRelu } from '../ops/unary.ts';
 import { reshape } from '../ops/shape.ts';
-import { defaultGenerator } from './init.ts';
+import { generatorFor } from './init.ts';
 import { Module, type Layer } from './module.ts';
 
 /** x·Φ(x) with Φ the standard normal CDF (torch.nn.GELU(approximate='none')). */
@@ -52,7 +52,7 @@ export class Dropout extends Module implements Layer {
   constructor(readonly p = 0.5, opts: DropoutOptions = {}) {
     super();
     if (!(p >= 0 && p <= 1)) throw new OptionError('Dropout', `p: expected a probability in [0, 1], got ${p}`);
-    this.gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
+    this.gen = generatorFor(opts.seed);
   }
 
   forward(x: Tensor): Tensor {

@@ -13,10 +13,10 @@ import { scope } from '../tensor/scope.ts';
 import { fmtShape, type Tensor } from '../tensor/tensor.ts';
 import { mul } from '../ops/binary.ts';
 import { matmul } from '../ops/matmul.ts';
-import { Generator, type Seed } from '../ops/random.ts';
+import type { Seed } from '../ops/random.ts';
 import { permute, reshape, slice } from '../ops/shape.ts';
 import { softmax } from '../ops/softmax.ts';
-import { defaultGenerator } from './init.ts';
+import { generatorFor } from './init.ts';
 import { Linear, Module, type Layer } from './module.ts';
 import { LayerNorm } from './norm.ts';
 
@@ -31,11 +31,6 @@ export interface AttentionOptions {
   eps?: number;
   /** Seed or generator of the initial weights (default: the module-wide generator). */
   seed?: Seed;
-}
-
-/** Resolves a seed option to a generator shared by a module's layers. */
-function generatorOf(seed: Seed | undefined): Generator {
-  return seed === undefined ? defaultGenerator() : typeof seed === 'number' ? new Generator(seed) : seed;
 }
 
 /** A positive integer option, or an OptionError naming the module and option. */
@@ -65,7 +60,7 @@ export class MultiHeadAttention extends Module implements Layer {
     checkCount(op, 'dim', dim);
     checkCount(op, 'heads', heads);
     if (dim % heads !== 0) throw new OptionError(op, `heads: expected a divisor of dim ${dim}, got ${heads}`);
-    const gen = generatorOf(opts.seed);
+    const gen = generatorFor(opts.seed);
     this.heads = heads;
     this.headDim = dim / heads;
     this.scale = this.headDim ** -0.5;

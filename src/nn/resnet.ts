@@ -19,7 +19,7 @@ import { add } from '../ops/binary.ts';
 import { Generator, type Seed } from '../ops/random.ts';
 import { relu } from '../ops/unary.ts';
 import { Conv2d } from './conv.ts';
-import { defaultGenerator, kaimingNormal_ } from './init.ts';
+import { generatorFor, kaimingNormal_ } from './init.ts';
 import { Module, type Layer } from './module.ts';
 import { BatchNorm2d } from './norm.ts';
 
@@ -54,7 +54,7 @@ export class BasicBlock extends Module implements Layer {
     for (const [name, v] of [['inPlanes', inPlanes], ['planes', planes], ['stride', stride]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new OptionError(op, `${name}: expected a positive integer, got ${v}`);
     }
-    const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
+    const gen = generatorFor(opts.seed);
     this.stride = stride;
     this.conv1 = convNoBias(gpu, inPlanes, planes, 3, stride, gen);
     this.bn1 = new BatchNorm2d(gpu, planes);

@@ -14,10 +14,10 @@ import { OptionError } from '../errors.ts';
 import { scope } from '../tensor/scope.ts';
 import { fmtShape, type Tensor } from '../tensor/tensor.ts';
 import { add } from '../ops/binary.ts';
-import { Generator, type Seed } from '../ops/random.ts';
+import type { Seed } from '../ops/random.ts';
 import { gelu } from '../ops/unary.ts';
 import { MultiHeadAttention } from './attention.ts';
-import { defaultGenerator } from './init.ts';
+import { generatorFor } from './init.ts';
 import { Linear, Module, type Layer } from './module.ts';
 import { LayerNorm } from './norm.ts';
 
@@ -34,7 +34,7 @@ export class Mlp extends Module implements Layer {
 
   constructor(gpu: Gpu, inFeatures: number, hiddenFeatures: number, outFeatures = inFeatures, opts: MlpOptions = {}) {
     super();
-    const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
+    const gen = generatorFor(opts.seed);
     for (const [name, v] of [['inFeatures', inFeatures], ['hiddenFeatures', hiddenFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new OptionError('Mlp', `${name}: expected a positive integer, got ${v}`);
     }
@@ -79,7 +79,7 @@ export class TransformerBlock extends Module implements Layer {
     if (!(mlpRatio > 0) || !Number.isFinite(mlpRatio) || Math.trunc(dim * mlpRatio) < 1) {
       throw new OptionError('TransformerBlock', `mlpRatio: expected a positive number giving a hidden width ≥ 1, got ${mlpRatio}`);
     }
-    const gen = opts.seed === undefined ? defaultGenerator() : typeof opts.seed === 'number' ? new Generator(opts.seed) : opts.seed;
+    const gen = generatorFor(opts.seed);
     this.norm1 = new LayerNorm(gpu, dim, { eps });
     this.attn = new MultiHeadAttention(gpu, dim, { heads, qkvBias, qkNorm, eps, seed: gen });
     this.norm2 = new LayerNorm(gpu, dim, { eps });
