@@ -57,7 +57,7 @@ export async function detectScene(gpu: Gpu, job: DetectJob): Promise<number> {
   const files = await writeOutputs(job.out, { cube, map, scores });
   const auc = scoreResult({ cube, map, scores });
   const summary = {
-    scene: job.scene, file: job.file, rows: cube.rows, cols: cube.cols, bands: cube.bands, model: job.model.name, settings: r.settings, seed: job.options.seed ?? null, auc,
+    scene: job.scene, file: job.file, rows: cube.rows, cols: cube.cols, bands: cube.bands, model: job.model.name, settings: r.settings, seed: r.settings.seed ?? job.options.seed ?? null, auc,
     seconds: { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: (tModel - t0) / 1e3, total: job.loadSeconds + (performance.now() - t0) / 1e3 },
     adapter: describeGpu(gpu).adapter, out: job.out, files: { ...files, summary: 'summary.json' },
   };

@@ -27,12 +27,16 @@ export interface TrainProgress {
   lr: number;
   /** Steps per second since training started. */
   stepsPerSecond: number;
+  /** The step's metrics (StepLoss.metrics), read back with its loss. */
+  metrics: Record<string, number>;
 }
 
 /** A step's loss (a scalar on the tape) and tensors the method reads after the step. */
 export interface StepLoss {
   loss: Tensor;
   outputs?: Record<string, Tensor | null>;
+  /** Scalars to report with the loss (e.g. the fraction of pixels a loss kept); read back with it. */
+  metrics?: Record<string, Tensor>;
 }
 
 export interface TrainLoopOptions<B> {
@@ -58,6 +62,8 @@ export interface TrainLoopOptions<B> {
 export interface TrainLoopResult {
   /** Every step's loss, in order. */
   losses: number[];
+  /** Every step's metrics by name, in order. */
+  metrics: Record<string, number[]>;
   /** Training wall time in seconds. */
   seconds: number;
   /** True when the signal stopped training before the last step. */
@@ -101,7 +107,7 @@ export async function trainLoop<B>(op: string, o: TrainLoopOptions<B>): Promise<
       });
       freeValues(b);
       o.scheduler?.step();
-      log.push(r.loss);
+      log.push(r.loss, r.metrics);
       if (r.outputs) {
         await o.after?.(i, r.outputs);
         freeValues(r.outputs);
@@ -112,7 +118,7 @@ export async function trainLoop<B>(op: string, o: TrainLoopOptions<B>): Promise<
         await log.flush();
         if (report) {
           lastReport = now;
-          o.onProgress!({ step: i + 1, steps: o.steps, loss: log.losses[i], lr, stepsPerSecond: (i + 1) / ((now - t0) / 1e3) });
+          o.onProgress!({ step: i + 1, steps: o.steps, loss: log.losses[i], lr, stepsPerSecond: (i + 1) / ((now - t0) / 1e3), metrics: log.metricsAt(i) });
         }
       }
     }
@@ -120,7 +126,7 @@ export async function trainLoop<B>(op: string, o: TrainLoopOptions<B>): Promise<
   } finally {
     log.dispose();
   }
-  return { losses: log.losses, seconds: (performance.now() - t0) / 1e3, aborted };
+  return { losses: log.losses, metrics: log.metrics, seconds: (performance.now() - t0) / 1e3, aborted };
 }
 
 /** Frees the tensors among an object's own values (a batch or a step's outputs). */
@@ -129,10 +135,12 @@ function freeValues(v: unknown): void {
   for (const x of Object.values(v)) if (x && typeof x === 'object' && 'storage' in x) (x as Tensor).dispose();
 }
 
-/** Step losses waiting on the GPU, read back together and checked for divergence. */
+/** Step losses (and metrics) waiting on the GPU, read back together and checked for divergence. */
 class LossLog {
   readonly losses: number[] = [];
-  private queued: Tensor[] = [];
+  readonly metrics: Record<string, number[]> = {};
+  private queued: Tensor[][] = [];
+  private names: string[] | null = null;
 
   constructor(readonly op: string) {}
 
@@ -140,30 +148,44 @@ class LossLog {
     return this.queued.length;
   }
 
-  push(loss: Tensor): void {
-    if (loss.size !== 1) throw new OptionError(this.op, `loss: expected a scalar, got ${loss.size} values`);
-    this.queued.push(loss);
+  push(loss: Tensor, metrics: Record<string, Tensor> = {}): void {
+    const names = Object.keys(metrics);
+    this.names ??= names;
+    if (names.join() !== this.names.join()) throw new OptionError(this.op, `metrics: expected the same names every step (${this.names.join(', ')}), got ${names.join(', ')}`);
+    const row = [loss, ...names.map((n) => metrics[n])];
+    row.forEach((t, k) => {
+      if (t.size !== 1) throw new OptionError(this.op, `${k ? `metric ${names[k - 1]}` : 'loss'}: expected a scalar, got ${t.size} values`);
+    });
+    this.queued.push(row);
   }
 
-  /** One read for every queued loss; throws on the first non-finite one. */
+  metricsAt(i: number): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.metrics).map(([n, v]) => [n, v[i]]));
+  }
+
+  /** One read for every queued value; throws on the first non-finite loss. */
   async flush(): Promise<void> {
     if (this.queued.length === 0) return;
-    const parts = this.queued.map((t) => view(t, [1]));
+    const flat = this.queued.flat();
+    const parts = flat.map((t) => view(t, [1]));
     const all = parts.length === 1 ? parts[0] : noGrad(() => concat(parts, 0));
     const values = await all.data();
-    for (const t of new Set([...parts, all, ...this.queued])) t.dispose();
+    for (const t of new Set([...parts, all, ...flat])) t.dispose();
+    const width = 1 + (this.names?.length ?? 0);
     this.queued = [];
-    for (const v of values) {
+    for (let r = 0; r < values.length / width; r++) {
+      const v = values[r * width];
       if (!Number.isFinite(v)) {
         const last = this.losses.length > 0 ? this.losses[this.losses.length - 1] : null;
         throw new TrainingDivergedError(this.op, this.losses.length + 1, v, last);
       }
       this.losses.push(v);
+      this.names!.forEach((n, k) => (this.metrics[n] ??= []).push(values[r * width + 1 + k]));
     }
   }
 
   dispose(): void {
-    for (const t of this.queued) t.dispose();
+    for (const t of this.queued.flat()) t.dispose();
     this.queued = [];
   }
 }

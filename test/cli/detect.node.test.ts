@@ -96,7 +96,7 @@ test('bad command lines exit 2 with usage; bad files exit 1 naming the problem; 
     assert.match(r.stderr, message);
     assert.match(r.stderr, /usage: hsi detect <file>/, `hsi ${args.join(' ')}: usage printed`);
   };
-  await usage(['detect', scene, '--model', 'nope'], /--model: expected one of bs3lnet, rx, lrx, got nope/);
+  await usage(['detect', scene, '--model', 'nope'], /--model: expected one of bs3lnet, superad, rx, lrx, got nope/);
   await usage(['detect', scene, '--blindspot', 'centre'], /--blindspot: expected one of mask, conv, got centre/);
   await usage(['detect', scene, '--pd', '0'], /--pd: expected an integer in \[1, 8\], got 0/);
   await usage(['detect', scene, '--score', 'l3'], /--score: expected one of l1, l2, got l3/);

@@ -14,13 +14,13 @@ test('hsi detect --help lists every registered detector with each of its options
     for (const name of Object.keys(m.options)) assert.ok(stdout.includes(`--${kebab(name)} `), `${m.name}: --${kebab(name)}`);
     for (const p of Object.keys(m.presets ?? {})) assert.ok(stdout.includes(`preset ${p}: `), `${m.name}: preset ${p}`);
   }
-  assert.match(stdout, /usage: hsi detect <file> \[--model bs3lnet\|rx\|lrx\]/);
-  assert.match((await hsi(['help'])).stdout, /detect +score a scene for anomalies \(bs3lnet, rx, lrx\)/);
+  assert.match(stdout, /usage: hsi detect <file> \[--model bs3lnet\|superad\|rx\|lrx\]/);
+  assert.match((await hsi(['help'])).stdout, /detect +score a scene for anomalies \(bs3lnet, superad, rx, lrx\)/);
 });
 
 test('an unknown model lists the known ones; a flag of another model, an out-of-range or clashing value is a usage error', async () => {
   const cases: [string[], RegExp][] = [
-    [['--model', 'nope'], /--model: expected one of bs3lnet, rx, lrx, got nope/],
+    [['--model', 'nope'], /--model: expected one of bs3lnet, superad, rx, lrx, got nope/],
     [['--model', 'rx', '--epochs', '3'], /--epochs: not an option of --model rx \(its options: --ridge\)/],
     [['--model', 'lrx', '--seed', '2'], /--seed: not an option of --model lrx \(its options: --outer, --inner, --dims\)/],
     [['--preset', 'paper', '--pd', '2'], /pd: expected a positive integer \(above 1 with whole-image steps only\), got 2 with patch steps/],

@@ -18,7 +18,7 @@ const test = suite('models/registry');
 test('every entry: unique name, a task, a summary, options with help and a valid range or choices, settings from defaults', () => {
   const names = MODEL_REGISTRY.map((m) => m.name);
   assert.equal(new Set(names).size, names.length, 'names are unique');
-  assert.equal(modelsFor('detect').map((m) => m.name), ['bs3lnet', 'rx', 'lrx']);
+  assert.equal(modelsFor('detect').map((m) => m.name), ['bs3lnet', 'superad', 'rx', 'lrx']);
   for (const m of MODEL_REGISTRY) {
     assert.ok(m.summary.length > 20, `${m.name} summary`);
     for (const [name, spec] of Object.entries(m.options)) {
@@ -40,7 +40,7 @@ test('options are checked before any work: unknown names, types, ranges and comb
   throwsLike(() => bs3.settings({ preset: 'paper', pd: 2 }), OptionError, /trainBs3lnet: pd: expected a positive integer \(above 1 with whole-image steps only\), got 2 with patch steps/);
   throwsLike(() => findModel('lrx', 'detect').settings({ outer: 5, inner: 7 }), OptionError, /lrx: windows: expected odd sizes with inner < outer, got outer 5, inner 7/);
   throwsLike(() => checkOptions(findModel('rx', 'detect'), { ridge: -1 }), OptionError, /rx: ridge: expected a number in \[0, 1e\+30\], got -1/);
-  throwsLike(() => findModel('superad-typo', 'detect'), OptionError, /model: expected one of bs3lnet, rx, lrx \(task detect\), got superad-typo/);
+  throwsLike(() => findModel('superad-typo', 'detect'), OptionError, /model: expected one of bs3lnet, superad, rx, lrx \(task detect\), got superad-typo/);
   assert.equal(checkOptions(bs3, {}), { preset: 'fast', seed: 1 }, 'spec defaults filled; preset-dependent ones left to the method');
 });
 
