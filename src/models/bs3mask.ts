@@ -18,6 +18,7 @@ import { view, type Tensor } from '../tensor/tensor.ts';
 import type { Cube } from '../data/cube.ts';
 import { extractPatches } from '../data/patch.ts';
 import { n2vMask } from '../data/n2v.ts';
+import { scaleCube } from '../data/scale.ts';
 import { pdSplit, reflectIndex } from './pd.ts';
 import type { StepWindow } from './bs3mine.ts';
 import type { Bs3Settings } from './bs3train.ts';
@@ -80,36 +81,13 @@ export function imageMask(rows: number, cols: number, fraction: number, window: 
 export type Scaling = 'none' | 'minmax' | 'band';
 
 /**
- * A scaled copy of the cube: 'minmax' maps the global range to [0, 1]; 'band' standardises each
- * band (zero mean, unit variance, float64 sums). 'none' returns the cube itself.
+ * A scaled copy of the cube (data/scale.ts, float64 sums): 'minmax' maps the global range to
+ * [0, 1]; 'band' standardises each band (zero mean, unit variance; constant bands become 0);
+ * 'none' returns the cube itself.
  */
-export function scaleCube(cube: Cube, scaling: Scaling): Cube {
+export async function scaleForTraining(cube: Cube, scaling: Scaling): Promise<Cube> {
   if (scaling === 'none') return cube;
-  const { rows, cols, bands } = cube;
-  const plane = rows * cols;
-  const data = new Float32Array(cube.data.length);
-  if (scaling === 'minmax') {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of cube.data) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    const s = hi > lo ? 1 / (hi - lo) : 1;
-    for (let i = 0; i < data.length; i++) data[i] = (cube.data[i] - lo) * s;
-    return { ...cube, data };
-  }
-  for (let b = 0; b < bands; b++) {
-    const band = cube.data.subarray(b * plane, (b + 1) * plane);
-    let m = 0;
-    for (const v of band) m += v;
-    m /= plane;
-    let q = 0;
-    for (const v of band) q += (v - m) * (v - m);
-    const s = q > 0 ? 1 / Math.sqrt(q / plane) : 1;
-    for (let i = 0; i < plane; i++) data[b * plane + i] = (band[i] - m) * s;
-  }
-  return { ...cube, data };
+  return (await scaleCube(cube, scaling === 'band' ? 'zscore' : 'global-minmax')).cube;
 }
 
 /** One batch of the paper preset on the GPU: input (masked), label, loss weight 1 − mask. */

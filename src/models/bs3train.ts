@@ -41,7 +41,7 @@ import { CosineAnnealingLR } from '../nn/schedule.ts';
 import { trainLoop, type TrainProgress } from '../nn/train.ts';
 import type { Cube } from '../data/cube.ts';
 import { Bs3lnet, bs3lnetScores, type BlindSpot, type ScoreNorm, type ScoreOptions } from './bs3lnet.ts';
-import { imageSource, patchSource, scaleCube, type Scaling, type StepBatch } from './bs3mask.ts';
+import { imageSource, patchSource, scaleForTraining, type Scaling, type StepBatch } from './bs3mask.ts';
 import { ErrorMap, type StepWindow } from './bs3mine.ts';
 
 export { cropShape, MAX_STEP_PIXELS } from './bs3mask.ts';
@@ -151,7 +151,7 @@ function maskedL1(out: Tensor, label: Tensor, weight: Tensor | null): Tensor {
  */
 export async function trainBs3lnet(gpu: Gpu, cube: Cube, opts: Bs3TrainOptions = {}): Promise<Bs3Result> {
   const settings = bs3Settings(opts);
-  const input = scaleCube(cube, settings.scaling);
+  const input = await scaleForTraining(cube, settings.scaling);
   const model = new Bs3lnet(gpu, { bands: cube.bands, blindspot: settings.blindspot, seed: settings.seed, pd: settings.pd });
   const opt = new Adam(model.parameters(), { lr: settings.lr, betas: settings.betas, weightDecay: settings.weightDecay });
   const src = settings.mode === 'image' ? imageSource(gpu, input, settings) : patchSource(gpu, input, settings);

@@ -5,7 +5,7 @@ import type { Cube } from '../../src/data/cube.ts';
 import { synthScene } from '../../src/data/synth.ts';
 import { rocAuc } from '../../src/metrics/roc.ts';
 import { Bs3lnet, bs3lnetResiduals, bs3lnetScores } from '../../src/models/bs3lnet.ts';
-import { hostRng, imageMask, paperBatch, reflectIndex, scaleCube } from '../../src/models/bs3mask.ts';
+import { hostRng, imageMask, paperBatch, reflectIndex, scaleForTraining } from '../../src/models/bs3mask.ts';
 import { bs3ResultScores, bs3Settings, cropShape, MAX_STEP_PIXELS, trainBs3lnet } from '../../src/models/bs3train.ts';
 import { rejects, testGpu, throwsLike, uniform } from '../harness/gpu.ts';
 import { assertBlindSpot } from '../harness/blindspot.ts';
@@ -164,7 +164,7 @@ test("non-square scene: paper preset (2 steps) and blindspot 'conv' train and sc
   assert.ok(conv.aborted);
   assert.is((await bs3lnetScores(gpu, conv.model, conv.input)).length, 20 * 13);
   for (const m of [paper.model, conv.model]) m.dispose();
-  assert.is(scaleCube(cube, 'band').data.length, cube.data.length);
+  assert.is((await scaleForTraining(cube, 'band')).data.length, cube.data.length);
   throwsLike(() => bs3Settings({ epochs: 0 }), OptionError, /trainBs3lnet: epochs: expected a positive integer, got 0/);
 });
 
