@@ -3,7 +3,7 @@
 TransformerBlock: a plain-PyTorch module with the semantics of timm 1.0.8's vision_transformer
 Block (pre-norm; Attention with qkv bias and qk-norm options; Mlp fc1 -> exact GELU -> fc2;
 nn.LayerNorm eps 1e-5; no dropout, drop-path or layer-scale), its state_dict keys timm's.
-BasicBlock: torchvision's ResNet BasicBlock as SSCC's backbone uses it (METHODS.md 3.2).
+BasicBlock: torchvision's ResNet BasicBlock as SSCC's backbone uses it (docs/sscc.md#network).
 Every case runs in float64 from float32 values (common.golden) and BatchNorm in training mode.
 """
 import torch

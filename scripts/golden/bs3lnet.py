@@ -1,7 +1,7 @@
 """Golden fixtures of BS3LNet's network (src/models/bs3lnet.ts) against PyTorch (run by hand;
 see README.md here).
 
-'mask' is the reference code's network as METHODS.md 2.2 describes it: every 3x3 conv after a
+'mask' is the reference code's network as docs/bs3lnet.md#network describes it: every 3x3 conv after a
 reflection pad of 1, stride 1, no dilation; encoder conv (bias) -> ReLU = e; 2 residual blocks
 x + BN(conv(ReLU(BN(conv(x))))) with bias-free convs and nothing after the add; decoder conv (no
 bias) -> BN, plus e; head conv (bias), no output activation. 'conv' is our true blind-spot

@@ -1,5 +1,5 @@
 /**
- * The one place the DEBUG level is read (STYLE.md): DEBUG=1 prints timings, 2 also WGSL
+ * The one place the DEBUG level is read (docs/engine.md#debugging): DEBUG=1 prints timings, 2 also WGSL
  * sources as they compile, 3 also adapter details. Node reads the environment variable,
  * a page sets `globalThis.DEBUG` before creating the engine.
  */

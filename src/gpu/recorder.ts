@@ -1,7 +1,7 @@
 /**
  * Command recording. Dispatches go into one command encoder and one compute pass and are
  * submitted together at a sync point (readback, `sync()`, a host write, a full uniform ring),
- * never one submit per op (../shared/PERF.md: ~9 µs per dispatch in a pass vs ~26 µs alone).
+ * never one submit per op (docs/engine.md#performance: ~9 µs per dispatch in a pass vs ~26 µs alone).
  *
  * Error capture: the first GPU call after a submit opens validation, out-of-memory and
  * internal error scopes; the submit pops them. Their results are awaited at the next sync

@@ -1,6 +1,6 @@
 /**
  * What a kernel needs to know about its WGSL, read with wgsl_reflect so that no binding
- * index, uniform offset or workgroup size is copied by hand into TypeScript (STYLE.md).
+ * index, uniform offset or workgroup size is copied by hand into TypeScript (docs/engine.md#kernels).
  * wgsl_reflect parses but does not validate: Tint's compilation info is the judge of errors.
  */
 import { WgslReflect, type FunctionInfo, type MemberInfo, type TypeInfo } from 'wgsl_reflect';

@@ -2,7 +2,7 @@
  * BS3LNet: L. Gao, D. Wang, L. Zhuang, X. Sun, M. Huang, A. Plaza, "A New Blind-Spot
  * Self-Supervised Learning Network for Hyperspectral Anomaly Detection", IEEE TGRS 61, 2023,
  * 5504218 (DOI 10.1109/TGRS.2023.3246565); reference code DegangWang97/IEEE_TGRS_BS3LNet
- * (model.py, layer.py). Specification: ../shared/METHODS.md §2.2 and §2.4.
+ * (model.py, layer.py). Documented in docs/bs3lnet.md#network and docs/bs3lnet.md#scoring.
  *
  * The network (defaults are the code's: 64 kernels, 2 residual blocks, BatchNorm):
  *   encoder  reflect-pad 1 → conv(B→64, 3×3, bias) → ReLU                    = e
@@ -24,7 +24,7 @@
  * all others through two numbers per channel (a 1/(H·W) share); at inference (eval mode, running
  * statistics) the blind spot is exact (test/models/bs3lnet.test.ts checks ∂out_p/∂x_p = 0).
  *
- * Score (§2.4): the whole image through the network in eval mode, s_p = ‖x_p − x̂_p‖² / B, raw
+ * Score (docs/bs3lnet.md#scoring): the whole image through the network in eval mode, s_p = ‖x_p − x̂_p‖² / B, raw
  * (min–max normalisation is for display only); `norm: 'l1'` scores Σ|x_p − x̂_p| / B instead,
  * the error the L1 loss trains (the fast preset's choice, bs3train.ts). Scenes beyond the
  * adapter's buffer limits are scored in row tiles with a halo of the receptive radius (exactly the whole-image result).
@@ -170,7 +170,7 @@ function tileOut(model: Bs3lnet, x: Tensor, lo: number, hi: number, norm: ScoreN
 export interface ScoreOptions {
   /** Buffer budget in bytes for one activation (default: the adapter's limits); forces tiling in tests. */
   maxBytes?: number;
-  /** The score's norm over bands (default 'l2', METHODS.md §2.4). */
+  /** The score's norm over bands (default 'l2', docs/bs3lnet.md#scoring). */
   norm?: ScoreNorm;
 }
 

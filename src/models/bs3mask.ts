@@ -1,5 +1,5 @@
 /**
- * BS3LNet's training inputs: Noise2Void blind-spot masking (METHODS.md §2.1) for the two
+ * BS3LNet's training inputs: Noise2Void blind-spot masking (docs/bs3lnet.md#masking) for the two
  * presets, the fast preset's data scaling, and the batch sources the training loop draws from
  * (whole images or crops of them; the paper's shuffled patch batches).
  * - paper: 19×19 patches per pixel and their static masks come from src/data (patch.ts,

@@ -1,6 +1,6 @@
 /**
  * Background pixel mining for BS3LNet's whole-image training, after Super-AD's online background
- * pixel mining (METHODS.md §1.3): pixels whose reconstruction error is among the largest are
+ * pixel mining (docs/superad.md#obpm; ours: docs/bs3lnet.md#mining): pixels whose reconstruction error is among the largest are
  * probably anomalies, and training on them teaches a blind-spot network to predict an anomaly
  * from its (anomalous) neighbours, which is the identity-mapping problem in another form. So
  * each step leaves the fraction `frac` of pixels with the largest error out of the loss.

@@ -1,5 +1,5 @@
 /**
- * Training BS3LNet (METHODS.md §2.3): masked L1 loss, L1(out·(1 − mask), label·(1 − mask)) with
+ * Training BS3LNet (docs/bs3lnet.md#training): masked L1 loss, L1(out·(1 − mask), label·(1 − mask)) with
  * the mean over ALL elements (the code's), Adam(lr 1e-4, betas (0.5, 0.999), weight decay 1e-5),
  * BatchNorm in training mode, then whole-image scoring in eval mode (bs3lnet.ts).
  *
@@ -19,7 +19,7 @@
  *   `blindspot: 'mask'` each step draws a fresh N2V mask (10 % of the pixels, bs3mask.ts: 1,000
  *   masked pixels of a 100×100 scene per step against the paper's 37 per patch) with a constant
  *   lr, no mining, no PD and the L2 score. Each choice was measured (AUC and time, seed 1; the
- *   README has the numbers). Scenes over 128×128 pixels train on a random crop per step.
+ *   docs/bs3lnet.md#results has the numbers). Scenes over 128×128 pixels train on a random crop per step.
  * With `blindspot: 'conv'` nothing is masked: the network cannot see the centre, so the loss is
  * the plain L1 over every element.
  *

@@ -1,5 +1,5 @@
 /**
- * Super-AD's AdaConv layer (shared/METHODS.md §1.2, `SuperAD/AdaConv.py`): with an error map it
+ * Super-AD's AdaConv layer (docs/superad.md#adaconv, `SuperAD/AdaConv.py`): with an error map it
  * convolves each pixel's k² lowest-error neighbours of an n × n window (kernel slot r ↔ r-th
  * lowest error, features reflect-padded, the map padded with 999); without one it is a plain
  * k × k convolution with zero padding. The op is src/ops/adaconv.ts.

@@ -1,6 +1,6 @@
 /**
  * Multi-head self-attention as timm 1.0.8's `vision_transformer.Attention` (Super-AD's encoder
- * and decoder blocks, METHODS.md §1.2):
+ * and decoder blocks, docs/superad.md#network):
  *   qkv = x·Wqkvᵀ (+ b) split into q, k, v per head; optional qk-norm: LayerNorm(head_dim) on
  *   q and k; softmax(q·kᵀ · head_dim^−½)·v; heads merged; output projection (with bias).
  * Parameter names equal timm's state_dict keys (qkv, q_norm, k_norm, proj), so a timm checkpoint

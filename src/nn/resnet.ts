@@ -1,6 +1,6 @@
 /**
  * The residual block of torchvision's ResNet-18/34 (`BasicBlock`, expansion 1), which SSCC's
- * backbone stacks (METHODS.md §3.2, reference modules/resnet.py):
+ * backbone stacks (docs/sscc.md#network, reference modules/resnet.py):
  *   out = ReLU(bn2(conv2(ReLU(bn1(conv1(x))))) + shortcut(x))
  * conv1 is 3×3 with the block's stride, conv2 3×3 stride 1, both padding 1 (zeros) and no bias;
  * the shortcut is the identity, or, when the stride or the channel count changes, a 1×1 conv

@@ -1,6 +1,6 @@
 /**
  * The pre-norm transformer block of timm 1.0.8 (`vision_transformer.Block` with its `Mlp`),
- * which Super-AD's encoder and decoder use (METHODS.md §1.2):
+ * which Super-AD's encoder and decoder use (docs/superad.md#network):
  *   x ← x + attn(norm1(x));  x ← x + mlp(norm2(x));  mlp = fc2(GELU(fc1(·))), hidden dim·mlpRatio.
  * norm1, norm2 (and the qk-norms) are nn.LayerNorm with its default eps 1e-5: timm's Block takes
  * `norm_layer=nn.LayerNorm` unless a model passes another (ViT models pass eps 1e-6, Super-AD

@@ -1,5 +1,5 @@
 /**
- * Super-AD's adaptive-neighbour convolution (AdaConv, shared/METHODS.md §1.2; shaders/adaconv.wgsl).
+ * Super-AD's adaptive-neighbour convolution (AdaConv, docs/superad.md#adaconv; shaders/adaconv.wgsl).
  *
  * With a guide (error map) E [H, W], window n and kernel k (p = (n−1)/2): features are
  * reflect-padded by p, E is padded by p with `guidePad` (999), and each pixel takes the k²

@@ -1,5 +1,5 @@
 /**
- * Contrastive losses of SSCC (AngryCai/SSCC, modules/contrastive_loss.py; METHODS.md §3.3):
+ * Contrastive losses of SSCC (AngryCai/SSCC, modules/contrastive_loss.py; docs/sscc.md#losses):
  *   ntXent             InstanceLoss: NT-Xent over the 2N rows of two views. When the 2N × 2N
  *                      similarities fit `contrastiveTuning.matrixBytes`, both products run on
  *                      the engine's matmul with fused row / gradient-matrix kernels; otherwise

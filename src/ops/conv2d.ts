@@ -11,7 +11,7 @@
  *   col = unfold(x)  [N, G, KP, HO·WO]      (shaders/conv2d.wgsl, mask applied to the taps)
  *   y[n, g] = W[g] · col[n, g]  [N, O, HO, WO]  (ops/matmul.ts: subgroup register tiles)
  * so the gradients are matrix products too: dW = dY · colᵀ (the filter gradient as one product
- * with K = HO·WO, PERF.md's lesson), dcol = Wᵀ · dY, then dx = fold(dcol), a deterministic
+ * with K = HO·WO, docs/engine.md#kernel-choice), dcol = Wᵀ · dY, then dx = fold(dcol), a deterministic
  * gather (the unfold's adjoint); dBias sums dY over N, H, W. Each piece records its own tape
  * node, so the rules compose through autograd. The unfold pads the patch rows to a multiple of
  * 4 (zero rows, and zero weight columns through pad) so matmul takes its vec4 loads.

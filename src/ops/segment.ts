@@ -1,7 +1,7 @@
 /**
  * Pixels grouped by superpixel (shaders/segment.wgsl): a `Segments` CSR built once on the GPU
  * from fixed labels and reused every step (superpixel pooling, src/ops/superpixel.ts), and the
- * segmented ops of Super-AD's online background pixel mining (METHODS.md §1.3): sort each
+ * segmented ops of Super-AD's online background pixel mining (docs/superad.md#obpm): sort each
  * superpixel's losses, differences, 7-tap moving average, first argmax q, threshold, keep-mask.
  *
  * Everything is deterministic: bitonic sorting networks and fixed-order loops, no atomics.
@@ -145,7 +145,7 @@ export interface ObpmThresholds {
 }
 
 /**
- * OBPM thresholds (METHODS.md §1.3 steps 2–6) of per-pixel losses `loss` (H·W elements):
+ * OBPM thresholds (docs/superad.md#obpm, steps 2–3) of per-pixel losses `loss` (H·W elements):
  * per superpixel s with n_s pixels, v = its losses ascending, d_0 = 0, d_i = v_i − v_{i−1},
  * a_i = (1/7)·Σ_{t=i−3}^{i+3} d_t (zero outside), q = the first argmax, T_s = v_q, or 10⁴
  * when q ≤ thIdx·n_s. q is taken over the reference code's index range [−(H·W − n_s), n_s − 1]
@@ -174,7 +174,7 @@ export function obpmThresholds(loss: Tensor, segs: Segments, thIdx = 0.25): Obpm
 }
 
 /**
- * OBPM keep-mask (METHODS.md §1.3 step 7): f32 1 where L_p ≤ T_{ℓ(p)}, else 0, shaped like
+ * OBPM keep-mask (docs/superad.md#obpm, step 4): f32 1 where L_p ≤ T_{ℓ(p)}, else 0, shaped like
  * `loss`. As in the reference code, which reads a pixel's loss through its superpixel's row
  * only, a pixel in no superpixel gets 0; a pixel with L > 10⁴ is dropped even where its
  * superpixel keeps everything. Not differentiable: the reference's torch.where comparison

@@ -1,6 +1,6 @@
 /**
  * Superpixel pooling and unpooling (shaders/superpixel.wgsl), Super-AD's token path
- * (METHODS.md §1.2 rows 2 and 8): features [..., H, W] → per-superpixel means [..., S]
+ * (docs/superad.md#token-path): features [..., H, W] → per-superpixel means [..., S]
  * (torch_scatter's scatter mean; an empty superpixel gives 0), and tokens [..., S] gathered
  * back to [..., H, W]. Each is the other's backward up to the 1/n_s factor.
  *

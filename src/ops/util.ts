@@ -1,6 +1,6 @@
 /**
  * Checks and small helpers shared by the op families: argument validation that runs before
- * any GPU work is encoded (STYLE.md: errors at op entry), and elementwise dispatch grids.
+ * any GPU work is encoded (docs/engine.md#errors: errors at op entry), and elementwise dispatch grids.
  */
 import { GpuUsageError, type Kernel, type KernelSpec, type ParamValues } from '../gpu/index.ts';
 import { OptionError } from '../errors.ts';

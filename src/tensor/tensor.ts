@@ -3,7 +3,7 @@
  *
  * Views that reuse the data (reshape, detach, tensors saved for backward) share one Storage;
  * the buffer goes back to the pool when the last handle is disposed. Memory is explicit:
- * `dispose()` or `scope()`, never the garbage collector (STYLE.md).
+ * `dispose()` or `scope()`, never the garbage collector (docs/engine.md#tensors-and-memory).
  */
 import type { DeviceBuffer, Gpu } from '../gpu/index.ts';
 import { GpuUsageError } from '../gpu/index.ts';

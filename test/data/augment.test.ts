@@ -27,7 +27,7 @@ test('the twin building blocks match their definitions', () => {
   const [a, b, w] = bilinearTaps(10, 5, 11);
   assert.equal([a, b], [4, 4]);
   assert.ok(Math.abs(w - (10.5 * 5 / 11 - 0.5 - 4)) < 1e-15);
-  // cv2.getGaussianKernel(3, 1) = [0.274, 0.452, 0.274] (METHODS §3.1).
+  // cv2.getGaussianKernel(3, 1) = [0.274, 0.452, 0.274] (docs/sscc.md#augmentation).
   assertClose('kernel σ=1', gaussianKernelRef(3, 1), [0.27406862, 0.45186276, 0.27406862], { atol: 1e-8, rtol: 0 });
   assert.equal([-3, -2, -1, 0, 4, 5, 6, 8].map((p) => reflect101(p, 5)), [3, 2, 1, 0, 4, 3, 2, 0]);
   assert.is(reflect101(-1, 1), 0);

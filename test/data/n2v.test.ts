@@ -33,7 +33,7 @@ test('n2vMask (wasm) equals the twin bitwise, input and mask', async () => {
   }
 });
 
-test('the masking follows METHODS §2.1: centre first, offsets, periodic wrap, whole spectra', async () => {
+test('the masking follows docs/bs3lnet.md#masking: centre first, offsets, periodic wrap, whole spectra', async () => {
   const p = await scenePatches(12, 10, 5);
   const got = await n2vMask(p, { seed: 3 });
   const ref = n2vMaskRef(p.data, p.count, p.bands, p.size, 0.9, 5, 3, p.centres!);

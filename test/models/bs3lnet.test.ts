@@ -16,7 +16,7 @@ const rxAuc = (cube: Cube, map: Int32Array): number => rocAuc(globalRxRef(cube.d
 
 const test = suite('models/bs3lnet');
 
-test('network: parameter count 1153·B + 185,024 (METHODS.md §2.8), init N(0, 0.02²) / BN N(1, 0.02²)', async () => {
+test('network: parameter count 1153·B + 185,024 (docs/bs3lnet.md#network), init N(0, 0.02²) / BN N(1, 0.02²)', async () => {
   const gpu = await testGpu();
   const net = new Bs3lnet(gpu, { bands: 20, seed: 3 });
   const count = net.parameters().reduce((s, p) => s + p.size, 0);

@@ -101,7 +101,7 @@ test('OBPM keep-mask matches the literal code-form reference on planted outliers
   // j = s % 4 outliers on top of m = 100 background losses: a_{m−4} holds every difference from
   // v_{m−7} up and windows further right a subset, so q ≤ m − 4; windows more than 3 left of the
   // jump hold only background differences (< 0.1 together), so q ≥ m − j − 3. T is a background
-  // loss: all j outliers go, with at most 3 of the largest background losses (METHODS.md §1.3).
+  // loss: all j outliers go, with at most 3 of the largest background losses (docs/superad.md#obpm).
   const { loss, outliers } = plantedPerSegment(labels, count, 1);
   await checkObpm('100×100 planted', segs, loss, labels, 0.25);
   const mask = await obpmKeepMask(tensor(gpu, loss, [100, 100]), segs).data();

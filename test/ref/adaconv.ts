@@ -1,5 +1,5 @@
 /**
- * Float64 references for AdaConv (shared/METHODS.md §1.2), plain loops from the definition:
+ * Float64 references for AdaConv (docs/superad.md#adaconv), plain loops from the definition:
  * pad the guide, sort each window's (value, index) pairs, reflect-pad the features, gather the
  * selected neighbours into a patch and multiply it by the weight. Plus the two convolutions
  * AdaConv reduces to: zero-padded (no guide) and reflect-padded (every window value tied).

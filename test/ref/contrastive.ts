@@ -1,5 +1,5 @@
 /**
- * Float64 references for the contrastive losses, written from the definitions (METHODS.md §3.3,
+ * Float64 references for the contrastive losses, written from the definitions (docs/sscc.md#losses,
  * SSCC's contrastive_loss.py) with plain loops: the full similarity matrix, explicit logits
  * lists, a direct log-sum-exp. Inputs are flat row-major arrays.
  */

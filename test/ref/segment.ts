@@ -1,6 +1,6 @@
 /**
  * Float64 references of the segment CSR and of online background pixel mining. obpmRef follows
- * the reference code (Super-AD `SuperAD/OBPM.py`, the *code form* of METHODS.md §1.3) step by
+ * the reference code (Super-AD `SuperAD/OBPM.py`, the code form in docs/superad.md#obpm) step by
  * step, not the engine's local form: per superpixel s, a row of H·W losses masked to s (0
  * elsewhere); min over s's pixels (0 if none); the row sorted, then its zeros replaced by that
  * min; d = diff with the first entry prepended (d_0 = 0); conv1d with kernel ones/7 and zero

@@ -1,6 +1,6 @@
 /**
  * Float64 references of superpixel pooling and unpooling: plain loops over pixels, as
- * torch_scatter's scatter(…, reduce="mean") and the gather U[:, p] = T[:, ℓ(p)] (METHODS.md §1.2).
+ * torch_scatter's scatter(…, reduce="mean") and the gather U[:, p] = T[:, ℓ(p)] (docs/superad.md#token-path).
  * Labels outside [0, S) follow the engine's documented choice: ignored, unpooled to 0.
  */
 
