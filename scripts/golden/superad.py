@@ -1,7 +1,7 @@
 """Golden fixture of Super-AD end to end (src/models/superad.ts, src/models/superadtrain.ts)
 against PyTorch (run by hand; see README.md here).
 
-The network is written here from METHODS.md 1.2 (not copied from yc-cui/Super-AD), as the
+The network is written here from docs/superad.md#network (not copied from yc-cui/Super-AD), as the
 reference code runs it: patch_embed (reflect 3x3 conv, LeakyReLU(0.1), reflect 3x3 conv) = F;
 superpixel mean pooling of F (0-based labels; an empty superpixel gives 0); 1 encoder Block
 (blocks.py: timm 1.0.8 semantics, 1 head, mlp ratio 2, qkv bias, qk-norm, exact GELU, LN eps
@@ -19,8 +19,8 @@ Slot r of the kernel, W[o, c, r // 3, r % 3], multiplies the neighbour of the r-
 error. Without a map AdaConv is a zero-padded 3x3 conv. A separate small check compares this
 AdaConv with a direct loop (`adaconv_loop`) before anything is written.
 
-OBPM (METHODS.md 1.3, the code form): e = mean over bands |x_hat - x|, L = exp(b e)/b + a e; per
-superpixel of n_s pixels, v = L ascending, d_0 = 0, d_i = v_i - v_{i-1}, d = 0 outside,
+OBPM (docs/superad.md#obpm, the code form): e = mean over bands |x_hat - x|,
+L = exp(b e)/b + a e; per superpixel of n_s pixels, v = L ascending, d_0 = 0, d_i = v_i - v_{i-1}, d = 0 outside,
 a_i = sum_{t=i-3}^{i+3} d_t / 7 over the code's index range i in [-(H W - n_s), n_s - 1] (the
 code sorts an H W-long vector whose H W - n_s extra entries equal min v, so they come first and
 their differences are 0), q = the first argmax. A negative q points into that padding, whose
