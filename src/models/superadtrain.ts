@@ -101,11 +101,13 @@ export interface ObpmOptions {
  */
 export function obpmLoss(recon: Tensor, x: Tensor, segs: Segments, o: ObpmOptions): { loss: Tensor; err: Tensor; keep: Tensor } {
   const [, , h, w] = x.shape;
-  const e = mean(abs(sub(recon, x)), [1], true);
-  const l = add(div(exp(mul(e, o.beta)), o.beta), mul(e, o.alpha));
-  const keepMask = noGrad(() => obpmKeepMask(view(l, [h, w]), segs, o.thIdx));
-  const loss = div(sum(mul(l, view(keepMask, l.shape))), h * w);
-  return { loss, err: noGrad(() => view(e, e.shape)), keep: keepMask };
+  return scope(() => {
+    const e = mean(abs(sub(recon, x)), [1], true);
+    const l = add(div(exp(mul(e, o.beta)), o.beta), mul(e, o.alpha));
+    const keepMask = noGrad(() => obpmKeepMask(view(l, [h, w]), segs, o.thIdx));
+    const loss = div(sum(mul(l, view(keepMask, l.shape))), h * w);
+    return { loss, err: noGrad(() => view(e, e.shape)), keep: keepMask };
+  });
 }
 
 /** The SLIC composite bands for a cube: the code's [54, 34, 14], or the same fractions of fewer bands. */

@@ -27,7 +27,10 @@ test('OBPM loss: e, L = exp(βe)/β + αe, the keep mask and Σ kept L / (H·W) 
   const lt = tensor(gpu, labels, [h, w], 'i32');
   const segs = buildSegments(lt, count);
   const o = { alpha: 2.5, beta: 1.5, thIdx: 0.25 };
+  const before = gpu.stats().liveBytes;
   const { loss, err, keep } = obpmLoss(y, x, segs, o);
+  // Only the three results stay live (each a buffer of at most H·W floats, pooled in 256-byte steps).
+  assert.ok(gpu.stats().liveBytes - before <= 3 * 1024, `obpmLoss left ${gpu.stats().liveBytes - before} bytes live`);
   const e = Array.from({ length: h * w }, (_, p) => {
     let s = 0;
     for (let b = 0; b < c; b++) s += Math.abs(ys[b * h * w + p] - xs[b * h * w + p]);
