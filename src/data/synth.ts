@@ -31,17 +31,19 @@ export interface SynthOptions {
   fraction?: [number, number];
   /** Size of the coarse noise cells in pixels: larger gives smoother abundances (default 16). */
   smoothness?: number;
+  /** Range of the targets' side in pixels (default [1, 2]: sub-pixel dots; e.g. [6, 8] for panels). */
+  targetSize?: [number, number];
 }
 
 /** Defaults of `synthScene` (and of `hsi synth`). */
 export const SYNTH_DEFAULTS: Required<SynthOptions> = {
-  rows: 100, cols: 100, bands: 100, anomalies: 10, seed: 1, endmembers: 4, noise: 0.005, fraction: [0.1, 0.5], smoothness: 16,
+  rows: 100, cols: 100, bands: 100, anomalies: 10, seed: 1, endmembers: 4, noise: 0.005, fraction: [0.1, 0.5], smoothness: 16, targetSize: [1, 2],
 };
 
 export interface SynthTarget {
   row: number;
   col: number;
-  /** Side of the square target (1 or 2). */
+  /** Side of the square target (in the targetSize range). */
   size: number;
   /** Share of the target spectrum in each of its pixels. */
   fraction: number;
@@ -156,11 +158,12 @@ function abundanceMaps(rows: number, cols: number, k: number, cell: number, next
 }
 
 /** Places `n` square targets with a clear pixel between any two and from the border. */
-function placeTargets(rows: number, cols: number, n: number, fraction: [number, number], next: () => number): SynthTarget[] {
+function placeTargets(rows: number, cols: number, n: number, fraction: [number, number], sizes: [number, number], next: () => number): SynthTarget[] {
   const taken = new Uint8Array(rows * cols);
   const targets: SynthTarget[] = [];
   for (let tries = 0; targets.length < n && tries < 1000 * n; tries++) {
-    const size = next() < 0.5 ? 1 : 2;
+    // One draw per size, as before the option existed ([1, 2]: 1 below one half, else 2).
+    const size = sizes[0] + Math.floor(next() * (sizes[1] - sizes[0] + 1));
     const row = 1 + Math.floor(next() * (rows - size - 1));
     const col = 1 + Math.floor(next() * (cols - size - 1));
     if (row + size >= rows || col + size >= cols) continue;
@@ -190,6 +193,10 @@ function checkOptions(o: Required<SynthOptions>): void {
   }
   const [lo, hi] = o.fraction;
   if (!(lo >= 0 && hi <= 1 && lo <= hi)) throw new DataError('synth', `fraction: expected 0 ≤ lo ≤ hi ≤ 1, got [${lo}, ${hi}]`);
+  const [s0, s1] = o.targetSize;
+  if (!Number.isInteger(s0) || !Number.isInteger(s1) || s0 < 1 || s1 < s0 || s1 > Math.min(o.rows, o.cols) - 2) {
+    throw new DataError('synth', `targetSize: expected integers 1 ≤ lo ≤ hi ≤ ${Math.min(o.rows, o.cols) - 2}, got [${s0}, ${s1}]`);
+  }
   if (!(o.noise >= 0) || !(o.smoothness >= 2)) throw new DataError('synth', `noise ≥ 0 and smoothness ≥ 2: got ${o.noise} and ${o.smoothness}`);
 }
 
@@ -202,7 +209,7 @@ export function synthScene(options: SynthOptions = {}): SynthScene {
   const ems = Array.from({ length: o.endmembers }, () => endmemberSpectrum(bands, next));
   const anomaly = anomalySpectrum(bands, ems, next);
   const ab = abundanceMaps(rows, cols, o.endmembers, o.smoothness, next);
-  const targets = placeTargets(rows, cols, o.anomalies, o.fraction, next);
+  const targets = placeTargets(rows, cols, o.anomalies, o.fraction, o.targetSize, next);
   const plane = rows * cols;
   const share = targetShare(targets, rows, cols);
   const data = new Float32Array(bands * plane);

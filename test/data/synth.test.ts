@@ -121,4 +121,13 @@ test('impossible requests are refused with the way out', () => {
 const CHECKSUM = 'f772c9da';
 const CHECKSUM_DEFAULT = '82bc4a6d';
 
+test('targetSize: square panels of the asked sides, separated; the map counts their pixels; bad ranges refused', () => {
+  const s = synthScene({ rows: 64, cols: 64, bands: 8, anomalies: 4, targetSize: [5, 7], seed: 2 });
+  assert.is(s.targets.length, 4);
+  assert.ok(s.targets.every((t) => t.size >= 5 && t.size <= 7), `sizes ${s.targets.map((t) => t.size).join(', ')}`);
+  assert.is(s.map.data.reduce((n, v) => n + v, 0), s.targets.reduce((n, t) => n + t.size * t.size, 0));
+  for (const t of s.targets) for (let r = t.row; r < t.row + t.size; r++) for (let c = t.col; c < t.col + t.size; c++) assert.is(s.map.data[r * 64 + c], 1);
+  throwsLike(() => synthScene({ targetSize: [3, 2] }), DataError, /synth: targetSize: expected integers 1 ≤ lo ≤ hi ≤ 98, got \[3, 2\]/);
+});
+
 test.run();
