@@ -2,9 +2,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as ops from '../../src/index.ts';
 import { GpuUsageError, tensor, type Tensor } from '../../src/index.ts';
-import { adaConv, adaSelect, convSelect } from '../../src/ops/adaconv.ts';
-import { assertClose, rng, testGpu, throwsLike, uniform } from '../harness/gpu.ts';
+import { adaConv, adaConvInputGrad, adaConvPlans, adaConvWeightGrad, adaSelect, convSelect, withAdaConvPlan, type AdaConvPlan } from '../../src/ops/adaconv.ts';
+import { assertClose, kernelsUsed, rng, testGpu, throwsLike, uniform } from '../harness/gpu.ts';
 import { gradCheck } from '../harness/gradcheck.ts';
+import { skip } from '../harness/skip.ts';
 import { adaConvRef, adaSelectRef, conv2dRef, gatherConvRef } from '../ref/adaconv.ts';
 
 const test = suite('ops/adaconv');
@@ -39,23 +40,98 @@ test('adaSelect matches a full sort of each window (ties by index, 999 / other b
   }
 });
 
-test('adaConv matches gather-then-multiply in float64 and differentiates w.r.t. x, weight, bias', async () => {
+/** Every case of CASES through `plan`: forward against float64, gradients by finite differences. */
+async function planCases(plan: AdaConvPlan): Promise<void> {
   const gpu = await testGpu();
   for (const [c, o, h, w, n, k, levels, pad] of CASES) {
     const g = levels ? tiedGuide(h * w, h * w + n, levels) : uniform(h * w, h + w, 0, 1);
-    await gradCheck(gpu, `adaConv C ${c} O ${o} ${h}×${w} n ${n} k ${k} levels ${levels} pad ${pad}`, {
+    await gradCheck(gpu, `adaConv ${plan} C ${c} O ${o} ${h}×${w} n ${n} k ${k} levels ${levels} pad ${pad}`, {
       inputs: [
         { shape: [1, c, h, w], data: uniform(c * h * w, 1) }, { shape: [o, c, k, k], data: uniform(o * c * k * k, 2) },
         { shape: [o], data: uniform(o, 3) }, { shape: [h, w], data: g, diff: false },
       ],
       gpuFn: (x, wt, b, gd) => {
         const sel = adaSelect(gd, n, k, pad);
-        const y = adaConv(x, wt, b, sel);
+        // The backward follows the forward's plan.
+        const y = withAdaConvPlan(gpu, plan, () => adaConv(x, wt, b, sel));
         sel.dispose();
         return y;
       },
       refFn: (x, wt, b, gd) => adaConvRef(x, c, h, w, wt, o, b, gd, n, k, pad),
     });
+  }
+}
+
+test('adaConv matches gather-then-multiply in float64 and differentiates w.r.t. x, weight, bias (gather plan)', async () => {
+  await planCases('gather');
+});
+
+test('adaConv matches gather-then-multiply in float64 and differentiates w.r.t. x, weight, bias (direct plan)', async () => {
+  const gpu = await testGpu();
+  if (!adaConvPlans(gpu).includes('direct')) return skip('adapter', 'the direct adaConv kernels need the subgroups feature with ≥ 8 lanes');
+  await planCases('direct');
+});
+
+/** Float64 dX and dW of L = Σ dy · adaConv(x) for selection `sel` [k², H·W] (−1 or 0xffffffff: a zero tap). */
+function gradsRef(x: Float32Array, c: number, hw: number, wt: Float32Array, o: number, kk: number, dy: Float32Array, sel: ArrayLike<number>) {
+  const dx = new Float64Array(c * hw);
+  const dw = new Float64Array(o * c * kk);
+  for (let p = 0; p < hw; p++) {
+    for (let r = 0; r < kk; r++) {
+      const q = sel[r * hw + p];
+      if (q < 0 || q === INVALID) continue;
+      for (let ci = 0; ci < c; ci++) {
+        for (let oi = 0; oi < o; oi++) {
+          dx[ci * hw + q] += wt[(oi * c + ci) * kk + r] * dy[oi * hw + p];
+          dw[(oi * c + ci) * kk + r] += dy[oi * hw + p] * x[ci * hw + q];
+        }
+      }
+    }
+  }
+  return { dx, dw };
+}
+
+// Off every tile: channels past 32 (two column tiles, a 64-row dWeight tile, two scatter blocks),
+// odd sizes, ties, the plain zero-padded selection (zero taps), n = 7 (two reader words).
+test('every plan: forward, adaConvInputGrad and adaConvWeightGrad against float64 off the tiles; plans agree', async () => {
+  const gpu = await testGpu();
+  const plans = adaConvPlans(gpu);
+  const shapes: [number, number, number, number, number, number, string][] = [
+    [37, 35, 13, 11, 5, 3, 'tied'], [33, 66, 9, 7, 5, 3, 'smooth'], [5, 3, 12, 9, 3, 3, 'plain'], [6, 40, 10, 9, 7, 3, 'tied'], [4, 9, 8, 8, 9, 5, 'smooth'],
+  ];
+  for (const [c, o, h, w, n, k, kind] of shapes) {
+    const hw = h * w;
+    const g = kind === 'tied' ? tiedGuide(hw, c + o, 3) : uniform(hw, c * o, 0, 1);
+    const sel = kind === 'plain' ? convSelect(gpu, h, w, k) : adaSelect(tensor(gpu, g, [h, w]), n, k);
+    const selHost = Array.from(await sel.index.data());
+    const [xd, wd, bd, dyd] = [uniform(c * hw, 41), uniform(o * c * k * k, 42), uniform(o, 43), uniform(o * hw, 44)];
+    const ref = gradsRef(xd, c, hw, wd, o, k * k, dyd, selHost);
+    const refY = gatherConvRef(xd, c, hw, wd, o, k * k, bd, selHost.map((v) => (v === INVALID ? -1 : v)));
+    const [x, wt, b, dy] = [tensor(gpu, xd, [1, c, h, w]), tensor(gpu, wd, [o, c, k, k]), tensor(gpu, bd, [o]), tensor(gpu, dyd, [1, o, h, w])];
+    const got: Record<string, number[][]> = {};
+    for (const plan of plans) {
+      const label = `${plan} C ${c} O ${o} ${h}×${w} n ${n} k ${k} ${kind}`;
+      let y = null as unknown as Tensor;
+      let gx = null as unknown as Tensor;
+      let gw = null as unknown as Tensor;
+      const files = new Set(kernelsUsed(gpu, () => withAdaConvPlan(gpu, plan, () => {
+        y = adaConv(x, wt, b, sel);
+        gx = adaConvInputGrad(dy, wt, sel);
+        gw = adaConvWeightGrad(x, dy, sel);
+      })).map((s) => s.file));
+      assert.is(files.has('adaconv_direct.wgsl'), plan === 'direct', `${label}: the direct kernels ran only under the direct plan (${[...files]})`);
+      assert.equal(y.shape, [1, o, h, w]);
+      assert.equal(gx.shape, [1, c, h, w]);
+      assert.equal(gw.shape, [o, c, k, k]);
+      const tol = { atol: 1e-5, rtol: 1e-4 };
+      assertClose(`${label} forward`, await y.data(), refY, tol);
+      assertClose(`${label} dx`, await gx.data(), ref.dx, tol);
+      assertClose(`${label} dw`, await gw.data(), ref.dw, tol);
+      got[plan] = [Array.from(await gx.data()), Array.from(await gw.data())];
+      for (const t of [y, gx, gw]) t.dispose();
+    }
+    for (const t of [x, wt, b, dy]) t.dispose();
+    sel.dispose();
   }
 });
 
@@ -138,21 +214,25 @@ test('large: 600 × 800 pixels (gather over 65,535 workgroups), C = 1 → 2, n =
   y.dispose();
 });
 
-test('backward is deterministic: the same bits run after run', async () => {
+test('backward is deterministic: the same bits run after run (every plan)', async () => {
   const gpu = await testGpu();
   const [c, o, h, w] = [5, 6, 11, 13];
   const guide = tensor(gpu, tiedGuide(h * w, 31, 4), [h, w]);
   const sel = adaSelect(guide, 5, 3);
-  const grads: number[][] = [];
-  for (let run = 0; run < 3; run++) {
-    const x = tensor(gpu, uniform(c * h * w, 32), [1, c, h, w]);
-    x.requiresGrad = true;
-    const y = adaConv(x, tensor(gpu, uniform(o * c * 9, 33), [o, c, 3, 3]), null, sel);
-    ops.backward(y, tensor(gpu, uniform(o * h * w, 34), y.shape));
-    grads.push(Array.from(await x.grad!.data()));
+  for (const plan of adaConvPlans(gpu)) {
+    const grads: number[][] = [];
+    for (let run = 0; run < 3; run++) {
+      const x = tensor(gpu, uniform(c * h * w, 32), [1, c, h, w]);
+      x.requiresGrad = true;
+      const wt = tensor(gpu, uniform(o * c * 9, 33), [o, c, 3, 3]);
+      wt.requiresGrad = true;
+      const y = withAdaConvPlan(gpu, plan, () => adaConv(x, wt, null, sel));
+      ops.backward(y, tensor(gpu, uniform(o * h * w, 34), y.shape));
+      grads.push([...await x.grad!.data(), ...await wt.grad!.data()]);
+    }
+    assert.equal(grads[1], grads[0], `${plan}: run 2`);
+    assert.equal(grads[2], grads[0], `${plan}: run 3`);
   }
-  assert.equal(grads[1], grads[0]);
-  assert.equal(grads[2], grads[0]);
   sel.dispose();
 });
 
@@ -168,7 +248,10 @@ test('bad arguments are refused at the op', async () => {
   throwsLike(() => adaSelect(tensor(gpu, uniform(60, 1), [2, 5, 6]), 3, 3), GpuUsageError, /adaSelect: guide shape: expected \[H, W\] or \[1, 1, H, W\], got \[2, 5, 6\]/);
   throwsLike(() => adaSelect(g, 3, 3, NaN), GpuUsageError, /adaSelect: guidePad: expected a finite number, got NaN/);
   throwsLike(() => convSelect(gpu, 5, 6, 4), GpuUsageError, /convSelect: kernel size k: expected an odd positive integer, got 4/);
+  throwsLike(() => withAdaConvPlan(gpu, 'im2col' as AdaConvPlan, () => 0), GpuUsageError, /adaConv: plan: expected 'direct' or 'gather', got im2col/);
   const sel = adaSelect(g, 5, 3);
+  throwsLike(() => adaConvInputGrad(tensor(gpu, uniform(70, 2), [2, 5, 7]), wt, sel), GpuUsageError, /adaConvInputGrad: dy shape: expected \[1, O, 5, 6\] or \[O, 5, 6\]/);
+  throwsLike(() => adaConvWeightGrad(x, tensor(gpu, uniform(60, 2), [1, 2, 6, 5]), sel), GpuUsageError, /adaConvWeightGrad: dy shape: expected \[1, O, 5, 6\]/);
   throwsLike(() => adaConv(tensor(gpu, uniform(70, 2), [2, 5, 7]), wt, null, sel), GpuUsageError, /adaConv: x shape: expected \[1, C, 5, 6\] or \[C, 5, 6\] \(the selection's image\), got \[2, 5, 7\]/);
   throwsLike(() => adaConv(x, tensor(gpu, uniform(24, 3), [2, 3, 2, 2]), null, sel), GpuUsageError, /adaConv: weight shape: expected \[O, 2, 3, 3\], got \[2, 3, 2, 2\]/);
   throwsLike(() => adaConv(x, wt, tensor(gpu, [1, 2, 3]), sel), GpuUsageError, /adaConv: bias shape: expected \[2\], got \[3\]/);
