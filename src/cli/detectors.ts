@@ -4,7 +4,7 @@
  * bar on stderr. No method is named here: a registered method gets its flags and help for free.
  */
 import type { Gpu } from '../index.ts';
-import type { Cube } from '../data/cube.ts';
+import type { Cube, LabelMap } from '../data/cube.ts';
 import { OptionError } from '../errors.ts';
 import { describeOption, type ModelEntry, type OptionValues, type RunOutput, type Task } from '../models/registry.ts';
 import { DEFAULT_MODELS, findModel, modelsFor } from '../models/index.ts';
@@ -84,12 +84,13 @@ function wrap(text: string, indent: number, width: number): string[] {
 }
 
 /** Runs a method, drawing its training progress on stderr unless `quiet`. */
-export async function runModel<T extends Task>(gpu: Gpu, entry: ModelEntry<T>, cube: Cube, options: OptionValues, o: { signal?: AbortSignal; quiet?: boolean }): Promise<RunOutput<T>> {
+export async function runModel<T extends Task>(gpu: Gpu, entry: ModelEntry<T>, cube: Cube, options: OptionValues, o: { signal?: AbortSignal; quiet?: boolean; gt?: LabelMap }): Promise<RunOutput<T>> {
   let bar: ReturnType<typeof progress> | undefined;
   const start = performance.now();
   try {
     return await entry.run(gpu, cube, options, {
       signal: o.signal,
+      gt: o.gt,
       progressMs: 250,
       onProgress: (p) => {
         if (o.quiet) return;

@@ -10,9 +10,10 @@ import { demo, info, selfcheck } from './device.ts';
 import { inspect } from './inspect.ts';
 import { synth } from './synth.ts';
 import { detect } from './detect.ts';
+import { cluster } from './cluster.ts';
 import { tune } from './tune.ts';
 
-const COMMANDS: Record<string, Command> = { info, selfcheck, inspect, synth, detect, demo, tune };
+const COMMANDS: Record<string, Command> = { info, selfcheck, inspect, synth, detect, cluster, demo, tune };
 
 const USAGE = `usage: hsi <command> [options]     (hsi <command> --help for its options)
 

@@ -16,6 +16,8 @@ export interface SceneOptions {
   data?: string;
   /** The map variable of a .mat file, or false for none. */
   map?: string | false;
+  /** How a .mat map is read: 0/1 anomalies (hsi detect, default) or class labels (hsi cluster). */
+  mapKind?: 'anomaly' | 'labels';
   nonFinite?: NonFinitePolicy;
 }
 
@@ -32,7 +34,7 @@ export async function loadScene(file: string, opts: SceneOptions = {}): Promise<
   const name = path.basename(file);
   const nonFinite = opts.nonFinite ?? 'error';
   if (ext === '.mat') {
-    const r = await readMat(await readBytes(file), name, { data: opts.data, map: opts.map, mapKind: 'anomaly', nonFinite });
+    const r = await readMat(await readBytes(file), name, { data: opts.data, map: opts.map, mapKind: opts.mapKind ?? 'anomaly', nonFinite });
     return { cube: r.cube, map: r.map };
   }
   const cube = await readRasterCube(file);

@@ -3,7 +3,7 @@
  * 1.2 defines them and checked against it (scripts/golden/cluster_metrics.py): ACC with the best
  * one-to-one matching of clusters to classes, NMI (arithmetic normalisation), Cohen's kappa of
  * the matched labels, ARI on the raw clusters, purity, per-class accuracy and the confusion.
- * SSCC's evaluation (../shared/METHODS.md §3.6) takes ARI and purity on the matched labels; with
+ * SSCC's evaluation (docs/sscc.md#evaluation) takes ARI and purity on the matched labels; with
  * k = the number of classes, the only case its code runs, the matching is a bijection and both
  * are the same numbers.
  *

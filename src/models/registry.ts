@@ -5,7 +5,7 @@
  * their own, so a new method appears everywhere once it is listed there.
  */
 import type { Gpu } from '../gpu/index.ts';
-import type { Cube } from '../data/cube.ts';
+import type { Cube, LabelMap } from '../data/cube.ts';
 import type { TrainProgress } from '../nn/train.ts';
 import { OptionError } from '../errors.ts';
 
@@ -31,6 +31,11 @@ export interface RunContext {
   onProgress?: (p: TrainProgress) => void;
   /** Report progress at most this often (ms). */
   progressMs?: number;
+  /**
+   * The ground truth, for a protocol that trains on the labelled pixels (SSCC's paper protocol,
+   * asked for by an option). Never used to select a model, a step or a setting.
+   */
+  gt?: LabelMap;
 }
 
 /** What a run returns besides its map: the settings that reproduce it, and timings. */

@@ -42,8 +42,10 @@ export interface StepLoss {
 export interface TrainLoopOptions<B> {
   model: Module;
   optimizer: Optimizer;
-  /** Stepped after every optimizer step (the rate of step i is the schedule's rate at i). */
+  /** Stepped after every `schedulerEvery` optimizer steps (default 1: the rate of step i is the schedule's at i). */
   scheduler?: LRScheduler | null;
+  /** Steps per scheduler step (an epoch's steps, for schedules defined per epoch). */
+  schedulerEvery?: number;
   steps: number;
   /** Makes step i's batch; every tensor among its values is freed after the step. */
   batch(i: number): Promise<B> | B;
@@ -106,7 +108,7 @@ export async function trainLoop<B>(op: string, o: TrainLoopOptions<B>): Promise<
         return s;
       });
       freeValues(b);
-      o.scheduler?.step();
+      if ((i + 1) % (o.schedulerEvery ?? 1) === 0) o.scheduler?.step();
       log.push(r.loss, r.metrics);
       if (r.outputs) {
         await o.after?.(i, r.outputs);

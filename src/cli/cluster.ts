@@ -1,0 +1,124 @@
+/** `hsi cluster <file>`: cluster labels for every pixel, metrics against a ground truth, pictures. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createGpu, describeGpu, type Gpu } from '../index.ts';
+import { DataError, type Cube, type LabelMap } from '../data/cube.ts';
+import { readMatMap } from '../data/mat.ts';
+import type { ModelEntry, OptionValues } from '../models/registry.ts';
+import { DEFAULT_MODELS, modelsFor } from '../models/index.ts';
+import { choice, interruptible, sceneStem, UsageError, writeAtomic, type Command } from './common.ts';
+import { loadScene, readBytes, SCENE_FORMATS } from './scene.ts';
+import { writeClusterOutputs } from './clusterout.ts';
+import { modelFlags, modelFromFlags, modelsHelp, runModel } from './detectors.ts';
+
+const usage = `usage: hsi cluster <file> [--model ${modelsFor('cluster').map((m) => m.name).join('|') || 'NAME'}] [model options]
+                   [--gt FILE[:VAR] | --gt VAR] [--data VAR] [--non-finite error|zero|band-mean]
+                   [--out DIR] [--json]
+
+Assigns every pixel of a scene to one of K clusters and writes to --out (default
+./hsi-out/<scene>-<model>/): clusters.png (clusters in the colours of the classes they match,
+the ground truth beside them, a swatch per cluster below), labels.npy (int32) and labels.mat,
+confusion.csv and the metrics (ACC, NMI, kappa, ARI, purity, per class; labelled pixels only)
+when a ground truth exists, and summary.json (written last). The ground truth is the scene
+file's label map, --gt VAR (a variable of the scene's .mat), or --gt FILE[:VAR] (a file of its
+own, .mat or .npy). K (--k) defaults to the number of ground-truth classes; without a ground
+truth it is required.
+
+models and their options:
+${modelsHelp('cluster')}
+
+Ctrl-C stops training after the current step and writes nothing. Formats: ${SCENE_FORMATS}.`;
+
+/** The ground truth `spec` names (see usage), or the scene's own map; checked against the cube's size. */
+async function groundTruth(spec: string | undefined, file: string, cube: Cube, own: LabelMap | undefined): Promise<{ gt?: LabelMap; source: string | null }> {
+  let gt = own;
+  let source: string | null = own ? `${path.basename(file)} (its label map)` : null;
+  if (spec !== undefined) {
+    const [f, v] = spec.includes(':') && existsSync(spec.slice(0, spec.lastIndexOf(':'))) ? [spec.slice(0, spec.lastIndexOf(':')), spec.slice(spec.lastIndexOf(':') + 1)] : existsSync(spec) ? [spec, undefined] : [file, spec];
+    if (path.extname(f).toLowerCase() !== '.mat') throw new UsageError(`--gt: expected a .mat file or a variable of the scene's .mat, got ${spec}`);
+    gt = await readMatMap(await readBytes(f), path.basename(f), { map: v, mapKind: 'labels' });
+    source = `${path.basename(f)}${v ? `:${v}` : ''}`;
+  }
+  if (gt && (gt.rows !== cube.rows || gt.cols !== cube.cols)) {
+    throw new DataError(source ?? 'gt', `size: expected ${cube.rows}×${cube.cols} like the scene, got ${gt.rows}×${gt.cols}`, 'pass the ground truth of this scene');
+  }
+  return { gt, source };
+}
+
+export interface ClusterJob {
+  scene: string;
+  file: string | null;
+  cube: Cube;
+  gt?: LabelMap;
+  gtSource: string | null;
+  model: ModelEntry<'cluster'>;
+  options: OptionValues;
+  out: string;
+  json?: boolean;
+  signal?: AbortSignal;
+  loadSeconds: number;
+}
+
+/** Runs one clustering and writes its outputs; returns the exit code (130 when stopped). */
+export async function clusterScene(gpu: Gpu, job: ClusterJob): Promise<number> {
+  const t0 = performance.now();
+  const r = await runModel(gpu, job.model, job.cube, job.options, job);
+  if (r.aborted) {
+    console.error(`hsi cluster: stopped at step ${r.aborted.step} of ${r.aborted.steps}; nothing written to ${job.out}`);
+    return 130;
+  }
+  const tModel = performance.now();
+  const k = job.options.k as number;
+  const { files, metrics, legend } = await writeClusterOutputs(job.out, { cube: job.cube, gt: job.gt, labels: r.labels, k });
+  const summary = {
+    scene: job.scene, file: job.file, rows: job.cube.rows, cols: job.cube.cols, bands: job.cube.bands, model: job.model.name, settings: r.settings, seed: r.settings.seed ?? null, k,
+    gt: job.gt ? { source: job.gtSource, classes: metrics!.classes, labelled: metrics!.pixels } : null,
+    metrics: metrics && { acc: metrics.acc, nmi: metrics.nmi, kappa: metrics.kappa, ari: metrics.ari, purity: metrics.purity, perClass: metrics.perClass },
+    legend, seconds: { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: (tModel - t0) / 1e3, total: job.loadSeconds + (performance.now() - t0) / 1e3 },
+    adapter: describeGpu(gpu).adapter, out: job.out, files: { ...files, summary: 'summary.json' },
+  };
+  await writeAtomic(path.join(job.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  if (job.json) console.log(JSON.stringify(summary));
+  else {
+    const m = metrics ? `ACC ${metrics.acc.toFixed(4)}, NMI ${metrics.nmi.toFixed(4)}, kappa ${metrics.kappa.toFixed(4)}, ARI ${metrics.ari.toFixed(4)}` : 'no ground truth: no metrics';
+    console.log(`${job.scene} ${job.model.name} (k ${k}): ${m} (${summary.seconds.model.toFixed(2)} s); outputs in ${job.out}`);
+  }
+  return 0;
+}
+
+export const cluster: Command = {
+  summary: `cluster the pixels of a scene (${modelsFor('cluster').map((m) => m.name).join(', ')})`,
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv, allowPositionals: true,
+      options: {
+        model: { type: 'string' }, ...modelFlags('cluster'), gt: { type: 'string' },
+        data: { type: 'string' }, 'non-finite': { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError(`file: expected one scene file, got ${positionals.length}`);
+    const file = positionals[0];
+    const { entry, options } = modelFromFlags('cluster', { ...values, model: values.model ?? DEFAULT_MODELS.cluster ?? undefined });
+    const nonFinite = choice('non-finite', values['non-finite'], ['error', 'zero', 'band-mean'] as const, 'error');
+    const out = values.out ?? path.join('hsi-out', `${sceneStem(file)}-${entry.name}`);
+    const t0 = performance.now();
+    const scene = await loadScene(file, { data: values.data, nonFinite, mapKind: 'labels' });
+    const { gt, source } = await groundTruth(values.gt, file, scene.cube, scene.map);
+    const classes = gt ? new Set(Array.from(gt.data).filter((v) => v > 0)).size : 0;
+    if (options.k === undefined) {
+      if (classes === 0) throw new UsageError('--k: expected the number of clusters (no ground truth was found to count its classes: pass --k K, or --gt FILE[:VAR])');
+      options.k = classes;
+    }
+    const loadSeconds = (performance.now() - t0) / 1e3;
+    const stop = interruptible();
+    const gpu = await createGpu();
+    try {
+      return await clusterScene(gpu, { model: entry, options, gt, gtSource: source, signal: stop.signal, scene: sceneStem(file), file, cube: scene.cube, out, json: values.json, loadSeconds });
+    } finally {
+      stop.release();
+      gpu.destroy();
+    }
+  },
+};
