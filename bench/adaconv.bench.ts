@@ -2,8 +2,9 @@
  * AdaConv (Super-AD's adaptive-neighbour convolution) at the size the method runs: one
  * AdaConv(32 → 32), k = 3, n = 5 on a 1 × 32 × 100 × 100 scene (ABU-sized). Timed: the
  * selection (adaSelect, once per error map), and with a ready selection the forward (with bias),
- * dInput (adaConvInputGrad), dWeight (adaConvWeightGrad) and forward + backward through the tape
- * (dX, dW, db).
+ * dInput (adaConvInputGrad; also with a smooth error map, since its cost depends on how evenly
+ * the selected sources spread), dWeight (adaConvWeightGrad) and forward + backward through the
+ * tape (dX, dW, db).
  * The yardstick (issue 20: AdaConv within 1.5× of it) is our own conv2d of the same shape
  * (32 → 32, 3×3, padding 1, bias; conv2d, conv2dInputGrad, conv2dWeightGrad and backward()),
  * timed interleaved with AdaConv run by run (a burst of machine noise hits both alike) and shown
@@ -33,7 +34,10 @@ const FLOPS = 2 * O * C * KK * HW;
 const xData = values(C * HW, 1);
 const wData = values(O * C * KK, 2).map((v) => v / Math.sqrt(C * KK));
 const bData = values(O, 3);
-const gData = values(HW, 4).map((v) => v + 1); // an error map in [0, 2)
+const gData = values(HW, 4).map((v) => v + 1); // an error map in [0, 2): i.i.d., the worst case for dInput
+// A smooth error map (a sum of slow waves plus 1 % noise), as a reconstruction error tends to be:
+// each pixel's readers spread more evenly, which dInput's reader loops feel (see the shader).
+const gSmooth = Float32Array.from({ length: HW }, (_, i) => 2 + Math.sin((i % W) / 7) + Math.cos(Math.floor(i / W) / 5) + 0.01 * gData[i]);
 const dyData = values(O * HW, 5);
 
 function check(who: string, got: ArrayLike<number>, want: ArrayLike<number>, scale: number): void {
@@ -84,8 +88,8 @@ async function interleaved(runs: Record<string, () => Promise<void>>): Promise<R
 
 const CONV = 'hsi conv2d 3×3';
 const GATHER = 'hsi adaConv gather';
-type Pass = 'forward' | 'dInput' | 'dWeight' | 'forward+backward';
-const PASSES: Pass[] = ['forward', 'dInput', 'dWeight', 'forward+backward'];
+type Pass = 'forward' | 'dInput' | 'dInput, smooth guide' | 'dWeight' | 'forward+backward';
+const PASSES: Pass[] = ['forward', 'dInput', 'dInput, smooth guide', 'dWeight', 'forward+backward'];
 const passFlops = (p: Pass): number => (p === 'forward+backward' ? 3 : 1) * FLOPS;
 
 /** The engine: selection, then each pass of AdaConv (every plan here) and conv2d, interleaved. */
@@ -99,6 +103,9 @@ async function engine(gpu: Gpu): Promise<{ select: Timing; passes: Record<Pass, 
   const refSel = adaSelectRef(gData, H, W, N, K);
   check('hsi adaSelect', await sel.index.data(), refSel, 0);
   const ref = gradsRef(refSel);
+  const smooth = tensor(gpu, gSmooth, [1, 1, H, W]);
+  const selSmooth = adaSelect(smooth, N, K);
+  const refSmooth = gradsRef(adaSelectRef(gSmooth, H, W, N, K));
   const refY = gatherConvRef(xData, C, HW, wData, O, KK, bData, refSel);
   const plans = adaConvPlans(gpu);
   for (const plan of plans) {
@@ -109,7 +116,9 @@ async function engine(gpu: Gpu): Promise<{ select: Timing; passes: Record<Pass, 
       check(`hsi adaConvInputGrad ${plan}`, await gx.data(), ref.dx, Math.sqrt(O * KK));
       const gw = adaConvWeightGrad(x, dy, sel);
       check(`hsi adaConvWeightGrad ${plan}`, await gw.data(), ref.dw, Math.sqrt(HW));
-      for (const t of [y0, gx, gw]) t.dispose();
+      const gs = adaConvInputGrad(dy, w, selSmooth);
+      check(`hsi adaConvInputGrad ${plan}, smooth guide`, await gs.data(), refSmooth.dx, Math.sqrt(O * KK));
+      for (const t of [y0, gx, gw, gs]) t.dispose();
       for (const t of [x, w, b]) t.requiresGrad = true;
       const y1 = adaConv(x, w, b, sel);
       backward(y1, dy);
@@ -146,6 +155,7 @@ async function engine(gpu: Gpu): Promise<{ select: Timing; passes: Record<Pass, 
     return {
       forward: synced(on(() => adaConv(x, w, b, sel))),
       dInput: synced(on(() => adaConvInputGrad(dy, w, sel))),
+      'dInput, smooth guide': synced(on(() => adaConvInputGrad(dy, w, selSmooth))),
       dWeight: synced(on(() => adaConvWeightGrad(x, dy, sel))),
       'forward+backward': fwdBwd(on(() => adaConv(x, w, b, sel))),
     };
@@ -153,6 +163,7 @@ async function engine(gpu: Gpu): Promise<{ select: Timing; passes: Record<Pass, 
   const convRuns: Record<Pass, () => Promise<void>> = {
     forward: synced(() => conv2d(x, w, b, { padding: 1 })),
     dInput: synced(() => conv2dInputGrad(dy, w, x.shape, { padding: 1 })),
+    'dInput, smooth guide': synced(() => conv2dInputGrad(dy, w, x.shape, { padding: 1 })),
     dWeight: synced(() => conv2dWeightGrad(x, dy, w.shape, { padding: 1 })),
     'forward+backward': fwdBwd(() => conv2d(x, w, b, { padding: 1 })),
   };
@@ -165,8 +176,9 @@ async function engine(gpu: Gpu): Promise<{ select: Timing; passes: Record<Pass, 
     const ratio = passes[p].hsi.medianMs / passes[p][CONV].medianMs;
     console.error(`adaconv ${p} (${plans[0]} plan): ${passes[p].hsi.medianMs} ms, conv2d ${passes[p][CONV].medianMs} ms: AdaConv / conv2d = ${ratio.toFixed(2)}×`);
   }
-  for (const t of [guide, x, w, b, dy]) t.dispose();
+  for (const t of [guide, smooth, x, w, b, dy]) t.dispose();
   sel.dispose();
+  selSmooth.dispose();
   return { select, passes };
 }
 
@@ -233,7 +245,7 @@ const name = `AdaConv ${C}→${O}, k ${K}, n ${N}, 1×${C}×${H}×${W}`;
 emit('adaconv', `${name} · select`, mine.select, {});
 for (const p of PASSES) {
   const { hsi, ...others } = mine.passes[p];
-  const tfPeers = Object.fromEntries(Object.entries(peerRows).flatMap(([k, r]) => (typeof r[p] === 'object' ? [[k, r[p] as Timing]] : [])));
+  const tfPeers = Object.fromEntries(Object.entries(peerRows).flatMap(([k, r]) => (r[p] && typeof r[p] === 'object' ? [[k, r[p] as Timing]] : [])));
   emit('adaconv', `${name} · ${p}`, hsi, { ...others, ...tfPeers }, { flops: passFlops(p) });
 }
 gpu.destroy();

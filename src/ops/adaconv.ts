@@ -15,8 +15,9 @@
  *   implicit GEMM with a gathered operand. x is packed channels-last, the weight as
  *   [k², C, O], and one product reads, for tap r of pixel p, the packed source sel[r, p] in
  *   place (no column matrix). dW is one product per tap over all pixels (x at the sources
- *   against dY); dX is a deterministic scatter of dY per tap to the sources (taps [k², H·W, O],
- *   no atomics) and then one product with the transposed weight.
+ *   against dY). dX: each tap's readers of every pixel become bit masks (an integer atomicOr,
+ *   order-free), then one product with the transposed weight whose operand for (pixel q, tap r)
+ *   sums dY over q's readers in a fixed order: no float atomics, the same bits on every run.
  * - gather (every other device): the selected neighbours are gathered into columns
  *   [C·k², H·W] and multiplied by W [O, C·k²] with the engine's matmul; dW = dY · colsᵀ
  *   (columns gathered again, not kept), dX = the deterministic scatter of dYᵀ · W.
