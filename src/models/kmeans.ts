@@ -12,7 +12,10 @@
  *   argmin over j of ‖c_j‖² − 2 x·c_j (one matmul with −2C, exact in f32, and a broadcast add);
  *   first index on ties. Centroid sums are onehot(labels)ᵀ · x (indexSelect of the identity, one
  *   matmul: a fixed summation order, no atomics); counts Σ onehot. Each point's distance is
- *   ‖x − c_label‖² from the gathered centroid (no cancellation), summed per block on the GPU.
+ *   ‖x‖² + min_j(‖c_j‖² − 2 x·c_j), clamped at 0 (‖x‖² computed once per resident block: the
+ *   exact ‖x − c_label‖² from gathered centroids cost four [rows, d] elementwise passes, as much
+ *   as the two matmuls, on lavapipe; f32 cancellation leaves an error of about 1e-7·‖x‖² per
+ *   point), summed per block on the GPU.
  *   The host adds the blocks' sums, counts and inertias in float64 and forms the new centroids.
  * - Blocks stay on the GPU when all of them fit `residentBytes`; beyond it (a Pavia-Centre-sized
  *   scene) each pass uploads them again, so GPU memory is bounded by a few blocks.
@@ -31,9 +34,9 @@ import { synthRng } from '../data/synth.ts';
 import { OptionError } from '../errors.ts';
 import { tensor } from '../ops/fill.ts';
 import { matmul } from '../ops/matmul.ts';
-import { add, sub } from '../ops/binary.ts';
+import { add, maximum } from '../ops/binary.ts';
 import { square } from '../ops/unary.ts';
-import { argmin, sum } from '../ops/reduce.ts';
+import { argmin, min, sum } from '../ops/reduce.ts';
 import { concat, reshape } from '../ops/shape.ts';
 import { indexSelect } from '../ops/gather.ts';
 import { keep, scope, type Tensor } from '../tensor/index.ts';
@@ -88,10 +91,12 @@ interface Pass {
 class Blocks {
   readonly count: number;
   private readonly cache: (Tensor | null)[];
+  private readonly normCache: (Tensor | null)[];
 
   constructor(readonly gpu: Gpu, readonly points: Float32Array, readonly n: number, readonly d: number, readonly rows: number, readonly resident: boolean) {
     this.count = Math.ceil(n / rows);
     this.cache = new Array<Tensor | null>(this.count).fill(null);
+    this.normCache = new Array<Tensor | null>(this.count).fill(null);
   }
 
   /** Block i as [rows, d]; owned by the blocks when resident, else by the caller's scope. */
@@ -105,9 +110,19 @@ class Blocks {
     return t;
   }
 
+  /** ‖x‖² of each row of block i ([rows]), `x` being that block; cached like the block. */
+  norms(i: number, x: Tensor): Tensor {
+    const cached = this.normCache[i];
+    if (cached) return cached;
+    const t = sum(square(x), 1);
+    if (this.resident) this.normCache[i] = keep(t);
+    return t;
+  }
+
   dispose(): void {
-    for (const t of this.cache) t?.dispose();
+    for (const t of [...this.cache, ...this.normCache]) t?.dispose();
     this.cache.fill(null);
+    this.normCache.fill(null);
   }
 }
 
@@ -133,7 +148,6 @@ async function assign(blocks: Blocks, centroids: Float64Array, k: number): Promi
   const eye = new Float32Array(k * k);
   for (let j = 0; j < k; j++) eye[j * k + j] = 1;
   const out = scope(() => {
-    const c = tensor(gpu, c32, [k, d]);
     const cm2 = tensor(gpu, c32.map((v) => -2 * v), [k, d]);
     const cn = tensor(gpu, cNorm, [1, k]);
     const id = tensor(gpu, eye, [k, k]);
@@ -144,10 +158,11 @@ async function assign(blocks: Blocks, centroids: Float64Array, k: number): Promi
       // One block's work in its own scope, so a streamed block and its [rows, k] scores are freed.
       const r = scope(() => {
         const x = blocks.get(b);
-        const lab = argmin(add(matmul(x, cm2, { transposeB: true }), cn), 1);
+        const score = add(matmul(x, cm2, { transposeB: true }), cn);
+        const lab = argmin(score, 1);
         const onehot = indexSelect(id, 0, lab);
         const sums = matmul(onehot, x, { transposeA: true });
-        const dist = sum(square(sub(x, indexSelect(c, 0, lab))), 1);
+        const dist = maximum(add(min(score, 1), blocks.norms(b, x)), 0);
         const part = concat([reshape(sums, [k * d]), sum(onehot, 0), sum(dist, 0, true)], 0);
         return { lab, dist, part };
       });
