@@ -5,12 +5,11 @@ import { parseArgs } from 'node:util';
 import { createGpu, describeGpu, type Gpu } from '../index.ts';
 import { DataError, type Cube, type LabelMap } from '../data/cube.ts';
 import { readMatMap } from '../data/mat.ts';
-import type { ModelEntry, OptionValues } from '../models/registry.ts';
 import { DEFAULT_MODELS, modelsFor } from '../models/index.ts';
 import { choice, interruptible, sceneStem, UsageError, writeAtomic, type Command } from './common.ts';
 import { loadScene, readBytes, SCENE_FORMATS } from './scene.ts';
 import { writeClusterOutputs } from './clusterout.ts';
-import { modelFlags, modelFromFlags, modelsHelp, runModel } from './detectors.ts';
+import { modelFlags, modelFromFlags, modelsHelp, runJob, type SceneJob } from './detectors.ts';
 
 const usage = `usage: hsi cluster <file> [--model ${modelsFor('cluster').map((m) => m.name).join('|') || 'NAME'}] [model options]
                    [--gt FILE[:VAR] | --gt VAR] [--data VAR] [--non-finite error|zero|band-mean]
@@ -46,36 +45,24 @@ async function groundTruth(spec: string | undefined, file: string, cube: Cube, o
   return { gt, source };
 }
 
-export interface ClusterJob {
-  scene: string;
-  file: string | null;
-  cube: Cube;
+export interface ClusterJob extends SceneJob<'cluster'> {
   gt?: LabelMap;
   gtSource: string | null;
-  model: ModelEntry<'cluster'>;
-  options: OptionValues;
-  out: string;
-  json?: boolean;
-  signal?: AbortSignal;
-  loadSeconds: number;
 }
 
 /** Runs one clustering and writes its outputs; returns the exit code (130 when stopped). */
 export async function clusterScene(gpu: Gpu, job: ClusterJob): Promise<number> {
   const t0 = performance.now();
-  const r = await runModel(gpu, job.model, job.cube, job.options, job);
-  if (r.aborted) {
-    console.error(`hsi cluster: stopped at step ${r.aborted.step} of ${r.aborted.steps}; nothing written to ${job.out}`);
-    return 130;
-  }
-  const tModel = performance.now();
+  const run = await runJob(gpu, 'cluster', job);
+  if (!run) return 130;
+  const { r, modelSeconds } = run;
   const k = job.options.k as number;
   const { files, metrics, legend } = await writeClusterOutputs(job.out, { cube: job.cube, gt: job.gt, labels: r.labels, k });
   const summary = {
     scene: job.scene, file: job.file, rows: job.cube.rows, cols: job.cube.cols, bands: job.cube.bands, model: job.model.name, settings: r.settings, seed: r.settings.seed ?? null, k,
     gt: job.gt ? { source: job.gtSource, classes: metrics!.classes, labelled: metrics!.pixels } : null,
     metrics: metrics && { acc: metrics.acc, nmi: metrics.nmi, kappa: metrics.kappa, ari: metrics.ari, purity: metrics.purity, perClass: metrics.perClass },
-    legend, seconds: { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: (tModel - t0) / 1e3, total: job.loadSeconds + (performance.now() - t0) / 1e3 },
+    legend, seconds: { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: modelSeconds, total: job.loadSeconds + (performance.now() - t0) / 1e3 },
     adapter: describeGpu(gpu).adapter, out: job.out, files: { ...files, summary: 'summary.json' },
   };
   await writeAtomic(path.join(job.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

@@ -4,12 +4,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGpu, describeGpu, type Gpu, type TuningTable } from '../index.ts';
 import type { Cube, LabelMap } from '../data/cube.ts';
-import type { ModelEntry, OptionValues } from '../models/registry.ts';
 import { modelsFor } from '../models/index.ts';
 import { choice, interruptible, sceneStem, UsageError, writeAtomic, type Command } from './common.ts';
 import { loadScene, SCENE_FORMATS } from './scene.ts';
 import { scoreResult, writeOutputs } from './outputs.ts';
-import { modelFlags, modelFromFlags, modelsHelp, runModel } from './detectors.ts';
+import { modelFlags, modelFromFlags, modelsHelp, runJob, type SceneJob } from './detectors.ts';
 
 const usage = `usage: hsi detect <file> [--model ${modelsFor('detect').map((m) => m.name).join('|')}] [model options]
                   [--data VAR] [--map VAR] [--non-finite error|zero|band-mean]
@@ -26,39 +25,23 @@ ${modelsHelp('detect')}
 --tuning FILE loads kernel choices measured by \`hsi tune\` on this adapter (speed only).
 Ctrl-C stops training after the current step and writes nothing. Formats: ${SCENE_FORMATS}.`;
 
-export interface DetectJob {
-  scene: string;
-  file: string | null;
-  cube: Cube;
+export interface DetectJob extends SceneJob<'detect'> {
   map?: LabelMap;
-  model: ModelEntry<'detect'>;
-  /** The method's options (registry names), as checked by modelFromFlags. */
-  options: OptionValues;
-  signal?: AbortSignal;
-  /** No progress bar. */
-  quiet?: boolean;
-  out: string;
-  json?: boolean;
-  /** Seconds spent loading the scene. */
-  loadSeconds: number;
 }
 
 /** Runs one detection and writes its outputs; returns the exit code (130 when stopped). */
 export async function detectScene(gpu: Gpu, job: DetectJob): Promise<number> {
   const t0 = performance.now();
-  const r = await runModel(gpu, job.model, job.cube, job.options, job);
-  if (r.aborted) {
-    console.error(`hsi detect: stopped at step ${r.aborted.step} of ${r.aborted.steps}; nothing written to ${job.out}`);
-    return 130;
-  }
-  const tModel = performance.now();
+  const run = await runJob(gpu, 'detect', job);
+  if (!run) return 130;
+  const { r, modelSeconds } = run;
   const { cube, map } = job;
   const scores = r.scores;
   const files = await writeOutputs(job.out, { cube, map, scores });
   const auc = scoreResult({ cube, map, scores });
   const summary = {
     scene: job.scene, file: job.file, rows: cube.rows, cols: cube.cols, bands: cube.bands, model: job.model.name, settings: r.settings, seed: r.settings.seed ?? job.options.seed ?? null, auc,
-    seconds: { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: (tModel - t0) / 1e3, total: job.loadSeconds + (performance.now() - t0) / 1e3 },
+    seconds: { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: modelSeconds, total: job.loadSeconds + (performance.now() - t0) / 1e3 },
     adapter: describeGpu(gpu).adapter, out: job.out, files: { ...files, summary: 'summary.json' },
   };
   await writeAtomic(path.join(job.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

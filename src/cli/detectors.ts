@@ -102,3 +102,31 @@ export async function runModel<T extends Task>(gpu: Gpu, entry: ModelEntry<T>, c
     bar?.stop();
   }
 }
+
+/** One scene and one method as a command runs them. */
+export interface SceneJob<T extends Task> {
+  scene: string;
+  file: string | null;
+  cube: Cube;
+  model: ModelEntry<T>;
+  /** The method's options (registry names), as checked by modelFromFlags. */
+  options: OptionValues;
+  out: string;
+  json?: boolean;
+  signal?: AbortSignal;
+  /** No progress bar. */
+  quiet?: boolean;
+  /** Seconds spent loading the scene. */
+  loadSeconds: number;
+}
+
+/** Runs a job's method; null (after saying so) when Ctrl-C stopped it, else its output and the model's seconds. */
+export async function runJob<T extends Task>(gpu: Gpu, command: string, job: SceneJob<T> & { gt?: LabelMap }): Promise<{ r: RunOutput<T>; modelSeconds: number } | null> {
+  const t0 = performance.now();
+  const r = await runModel(gpu, job.model, job.cube, job.options, job);
+  if (r.aborted) {
+    console.error(`hsi ${command}: stopped at step ${r.aborted.step} of ${r.aborted.steps}; nothing written to ${job.out}`);
+    return null;
+  }
+  return { r, modelSeconds: (performance.now() - t0) / 1e3 };
+}
