@@ -139,14 +139,9 @@ function blockRows(gpu: Gpu, n: number, d: number, k: number, block: number): nu
 async function assign(blocks: Blocks, centroids: Float64Array, k: number): Promise<Pass> {
   const { gpu, d } = blocks;
   const c32 = Float32Array.from(centroids);
-  const cNorm = new Float32Array(k);
-  for (let j = 0; j < k; j++) {
-    let s = 0;
-    for (let f = 0; f < d; f++) s += c32[j * d + f] ** 2;
-    cNorm[j] = s;
-  }
-  const eye = new Float32Array(k * k);
-  for (let j = 0; j < k; j++) eye[j * k + j] = 1;
+  // ‖c_j‖² of the f32 centroids the GPU sees, and −2C (exact in f32).
+  const cNorm = Float32Array.from({ length: k }, (_, j) => c32.subarray(j * d, (j + 1) * d).reduce((s, v) => s + v * v, 0));
+  const eye = Float32Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0));
   const out = scope(() => {
     const cm2 = tensor(gpu, c32.map((v) => -2 * v), [k, d]);
     const cn = tensor(gpu, cNorm, [1, k]);
@@ -175,19 +170,24 @@ async function assign(blocks: Blocks, centroids: Float64Array, k: number): Promi
   keep(out.all);
   out.labels.forEach((t) => keep(t));
   out.dists.forEach((t) => keep(t));
-  const host = await out.all.data();
+  const host = (await out.all.data()) as Float32Array;
   out.all.dispose();
+  return { ...totals(host, blocks.count, k, d), labels: out.labels, dists: out.dists };
+}
+
+/** Float64 totals of the blocks' [sums (k·d) | counts (k) | inertia (1)] records. */
+function totals(host: Float32Array, count: number, k: number, d: number): { sums: Float64Array; counts: Float64Array; inertia: number } {
   const stride = k * d + k + 1;
   const sums = new Float64Array(k * d);
   const counts = new Float64Array(k);
   let inertia = 0;
-  for (let b = 0; b < blocks.count; b++) {
+  for (let b = 0; b < count; b++) {
     const o = b * stride;
     for (let i = 0; i < k * d; i++) sums[i] += host[o + i];
     for (let j = 0; j < k; j++) counts[j] += host[o + k * d + j];
     inertia += host[o + stride - 1];
   }
-  return { sums, counts, inertia, labels: out.labels, dists: out.dists };
+  return { sums, counts, inertia };
 }
 
 function disposePass(p: Pass): void {
