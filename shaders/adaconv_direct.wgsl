@@ -218,7 +218,7 @@ fn adaconv_direct_input(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
   let r = row0 + 4u * lane;
   let side = 2u * params.radius + 1u;
   let words = (side * side + 31u) / 32u;
-  let inv_side = (65536u + side - 1u) / side;
+  let inv_side = ((1u << 24u) + side - 1u) / side;
   // Pixel of reader bit 0 of each row's window (row-major bits: + (n / side)·w + n % side).
   let corner = vec4i(vec4u(r, r + 1u, r + 2u, r + 3u)) - vec4i(i32(params.radius * (w + 1u)));
   let valid = vec4u(r, r + 1u, r + 2u, r + 3u) < vec4u(hw);
@@ -244,8 +244,8 @@ fn adaconv_direct_input(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
           let i = first_row(m);
           let n = 32u * wd + firstTrailingBit(m[i]);
           m[i] &= m[i] - 1u;
-          // n / side by a multiply (exact for n < 2¹⁶ / side²): no per-lane division.
-          let ny = (n * inv_side) >> 16u;
+          // n / side by a multiply (exact for n < side², side < 256): no per-lane division.
+          let ny = (n * inv_side) >> 24u;
           let o = u32(corner[i] + i32(ny * w + (n - ny * side))) * oq;
           var v: array<vec4f, IN_VEC4>;
           for (var j = 0u; j < IN_VEC4; j++) { v[j] = dyp[o + min(ch0 + j, oq - 1u)]; }
