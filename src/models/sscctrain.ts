@@ -54,7 +54,8 @@ export interface SsccSettings {
 const COMMON = { lr: 2e-4, betas: [0.9, 0.999] as [number, number], weightDecay: 5e-3, gamma: 0.1, components: 8, patch: 11, tradeoff: 5e-5, temperature: 0.5, lambda: 0.005, trainOn: 'all' as const };
 export const SSCC_PRESETS: Record<SsccPreset, Omit<SsccSettings, 'k' | 'seed'>> = {
   paper: { ...COMMON, preset: 'paper', epochs: 200, batch: 512, stepSize: 20, widths: [32, 64, 128, 256], blocks: 2, hidden: 512 },
-  fast: { ...COMMON, preset: 'fast', epochs: 10, batch: 256, stepSize: 8, lr: 1e-3, widths: [16, 32, 32, 64], blocks: 1, hidden: 128 },
+  // Provisional (unmeasured): ~30× fewer multiply-adds per step than the paper's on 7×7 patches.
+  fast: { ...COMMON, preset: 'fast', epochs: 5, batch: 128, stepSize: 4, lr: 1e-3, patch: 7, widths: [8, 16, 16, 32], blocks: 1, hidden: 64 },
 };
 
 export interface SsccTrainOptions extends Partial<Omit<SsccSettings, 'preset'>> {
@@ -152,7 +153,7 @@ export const ssccModel: ModelEntry<'cluster'> = {
     seed: { type: 'int', min: 0, max: 2 ** 31 - 1, default: 1, help: 'seed of weights, batches and augmentations' },
   },
   presets: {
-    fast: `widths ${SSCC_PRESETS.fast.widths.join('/')}, ${SSCC_PRESETS.fast.blocks} block per layer, ${SSCC_PRESETS.fast.epochs} epochs of ${SSCC_PRESETS.fast.batch} (provisional)`,
+    fast: `${SSCC_PRESETS.fast.patch}×${SSCC_PRESETS.fast.patch} patches, widths ${SSCC_PRESETS.fast.widths.join('/')}, ${SSCC_PRESETS.fast.blocks} block per layer, ${SSCC_PRESETS.fast.epochs} epochs of ${SSCC_PRESETS.fast.batch} (provisional, not yet measured)`,
     paper: `the code's network (widths 32/64/128/256, 2 blocks per layer), ${SSCC_PRESETS.paper.epochs} epochs of ${SSCC_PRESETS.paper.batch}, Adam(2e-4, wd 5e-3), StepLR(20, 0.1)`,
   },
   settings: (o) => ({ ...ssccSettings(checkOptions(ssccModel, o) as SsccTrainOptions, false) }),
