@@ -32,6 +32,9 @@ const PUBLIC = [
   'obpmThresholds', 'obpmKeepMask', 'adaSelect', 'adaConv', 'ntXent', 'clusterContrastive', 'barlowTwins', 'tuneMatmul', 'tuneConv2d',
   'SGD', 'Adam', 'AdamW', 'StepLR', 'CosineAnnealingLR', 'Module', 'Linear', 'Sequential', 'ReLU', 'Conv2d', 'BlindSpotBlock', 'BatchNorm2d',
   'LayerNorm', 'saveSafetensors', 'loadSafetensors', 'HsiError', 'OptionError', 'GpuError', 'GpuUsageError', 'DataError',
+  'withAdaConvPlan', 'adaConvPlans', 'adaConvInputGrad', 'adaConvWeightGrad', 'trainLoop', 'TrainingDivergedError', 'MultiHeadAttention',
+  'TransformerBlock', 'BasicBlock', 'Gelu', 'LeakyReLU', 'Dropout', 'MODEL_REGISTRY', 'findModel', 'modelsFor', 'trainSuperAd', 'superAdScores',
+  'trainSscc', 'ssccAssign', 'kmeans', 'kmeansCube', 'clusterScores', 'hungarian',
 ];
 
 test('internal helpers and mutable tuning objects are not exported', () => {

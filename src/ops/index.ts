@@ -18,7 +18,7 @@ export { avgPool2d, maxPool2d, adaptiveAvgPool2d, type AvgPool2dOptions, type Ma
 export { batchNorm, layerNorm, type BatchNormOptions } from './norm.ts';
 export { superpixelPool, superpixelUnpool } from './superpixel.ts';
 export { buildSegments, checkLabels, segmentSort, obpmThresholds, obpmKeepMask, Segments, type ObpmThresholds } from './segment.ts';
-export { adaSelect, adaConv, convSelect, AdaSelection } from './adaconv.ts';
+export { adaSelect, adaConv, adaConvInputGrad, adaConvWeightGrad, adaConvPlans, withAdaConvPlan, convSelect, AdaSelection, type AdaConvPlan } from './adaconv.ts';
 export { ntXent, clusterContrastive, barlowTwins } from './contrastive.ts';
 export { conv2d, conv2dInputGrad, conv2dWeightGrad, centreMask, type Conv2dOptions, type PaddingMode } from './conv2d.ts';
 export { conv2dPlans, withConv2dPlan, type Conv2dPlan } from './conv2d_direct.ts';
