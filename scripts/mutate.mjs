@@ -98,7 +98,7 @@ add('superpixel', 'shaders/superpixel.wgsl', ['ops/superpixel'], [
   ['      let s = select(0u, u32(l), ok);', '      let s = select(0u, min(u32(l) + 1u, params.segments - 1u), ok);', 'superpixel unpool: label off by one'],
   ['  let hi = offsets[s + 1u];', '  let hi = offsets[s + 1u] - select(0u, 1u, offsets[s + 1u] > offsets[s]);', 'superpixel pool: last pixel of each segment dropped'],
 ]);
-add('selfcheck', 'shaders/selfcheck.wgsl', ['gpu/parity', 'gpu/kernel'], [
+add('selfcheck', 'shaders/selfcheck.wgsl', ['gpu/parity', 'gpu/kernel', 'gpu/pool'], [
   ['  y[r] = sum + params.bias;', '  y[r] = sum - params.bias;', 'self-check bias sign swapped'],
   ['  for (var k = 0u; k < params.cols; k++) {', '  for (var k = 1u; k < params.cols; k++) {', 'self-check row dot skips column 0'],
   ['  y[i] = y[i] + acc.alpha * x[i];', '  y[i] = y[i] + acc.alpha * x[i] * 1.01;', 'axpy scaled by 1.01'],
@@ -118,7 +118,8 @@ add('matmul', 'shaders/matmul.wgsl', ['ops/matmul'], [
   ['    tiled_update(&acc, 4u, a_block(tile.oa, tile.row0 + 4u, k), b0, b1);', '    tiled_update(&acc, 4u, a_block(tile.oa, tile.row0 + 3u, k), b0, b1);', 'tiled kernel: second row block off by one row'],
   ['    oa += coord * params.sa[i / 4u][i % 4u];', '    oa += coord * params.sb[i / 4u][i % 4u];', 'batch broadcast: A takes B\'s batch strides'],
 ]);
-add('regtile', 'shaders/regtile.wgsl', ['ops/matmul', 'ops/conv2d_direct'], [
+// The 64-column tiles (the `bn` half) are tuner choices, never defaults: ops/tune checks every choice.
+add('regtile', 'shaders/regtile.wgsl', ['ops/matmul', 'ops/conv2d_direct', 'ops/tune'], [
   ['  (*acc)[2u * i + 2u] += bm * a1;', '  (*acc)[2u * i + 2u] += bm * a2;', 'register tile: row 1 accumulates row 2\'s product'],
   ['    (*acc)[2u * i + 7u] += bn * a3;', '    (*acc)[2u * i + 7u] += bn * a3 * 1.01;', 'register tile: one accumulator of the second column half scaled by 1.01'],
   ['  (*acc)[2u * i] += bm * a0;', '  (*acc)[2u * i] -= bm * a0;', 'register tile: first accumulator sign swapped'],
