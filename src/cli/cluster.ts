@@ -63,7 +63,7 @@ export async function clusterScene(gpu: Gpu, job: ClusterJob): Promise<number> {
     gt: job.gt ? { source: job.gtSource, classes: metrics!.classes, labelled: metrics!.pixels } : null,
     metrics: metrics && { acc: metrics.acc, nmi: metrics.nmi, kappa: metrics.kappa, ari: metrics.ari, purity: metrics.purity, perClass: metrics.perClass },
     legend, seconds: { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: modelSeconds, total: job.loadSeconds + (performance.now() - t0) / 1e3 },
-    adapter: describeGpu(gpu).adapter, out: job.out, files: { ...files, summary: 'summary.json' },
+    gpuPeakBytes: gpu.stats().peakLiveBytes, adapter: describeGpu(gpu).adapter, out: job.out, files: { ...files, summary: 'summary.json' },
   };
   await writeAtomic(path.join(job.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (job.json) console.log(JSON.stringify(summary));

@@ -27,7 +27,7 @@ import { OptionError } from '../errors.ts';
 import { scope } from '../tensor/scope.ts';
 import { fmtShape, type Tensor } from '../tensor/tensor.ts';
 import { add, mul } from '../ops/binary.ts';
-import { barlowTwins, ntXent } from '../ops/contrastive.ts';
+import { barlowTwins, clusterContrastive, ntXent } from '../ops/contrastive.ts';
 import { adaptiveAvgPool2d } from '../ops/pool.ts';
 import { reshape } from '../ops/shape.ts';
 import { softmax } from '../ops/softmax.ts';
@@ -147,9 +147,11 @@ export interface SsccLossOptions {
   temperature: number;
   /** Barlow Twins' off-diagonal weight λ (the code's balow_twins_tradeoff: 0.005). */
   lambda: number;
+  /** Weight of the cluster-level loss (ClusterLoss, τ 0.2: defined in the code, unused there: 0). */
+  clusterWeight: number;
 }
 
-export const SSCC_LOSS: Readonly<SsccLossOptions> = { tradeoff: 5e-5, temperature: 0.5, lambda: 0.005 };
+export const SSCC_LOSS: Readonly<SsccLossOptions> = { tradeoff: 5e-5, temperature: 0.5, lambda: 0.005, clusterWeight: 0 };
 
 /**
  * train.py's loss of the two views' cluster rows ci, cj [N, K], N ≥ 2: tradeoff · NT-Xent(ci, cj)
@@ -157,6 +159,9 @@ export const SSCC_LOSS: Readonly<SsccLossOptions> = { tradeoff: 5e-5, temperatur
  * semantics are the code's InstanceLoss and CrossCorrelationLoss). A scalar.
  */
 export function ssccLoss(ci: Tensor, cj: Tensor, o: Partial<SsccLossOptions> = {}): Tensor {
-  const { tradeoff, temperature, lambda } = { ...SSCC_LOSS, ...o };
-  return scope(() => add(mul(ntXent(ci, cj, temperature), tradeoff), barlowTwins(ci, cj, lambda)));
+  const { tradeoff, temperature, lambda, clusterWeight } = { ...SSCC_LOSS, ...o };
+  return scope(() => {
+    const loss = add(mul(ntXent(ci, cj, temperature), tradeoff), barlowTwins(ci, cj, lambda));
+    return clusterWeight > 0 ? add(loss, mul(clusterContrastive(ci, cj, 0.2), clusterWeight)) : loss;
+  });
 }

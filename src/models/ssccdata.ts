@@ -41,12 +41,13 @@ export async function standardPatches(d: SsccData, centres: ArrayLike<number>): 
 }
 
 /** Prepares the scene: scaling, PCA, training centres and the feature statistics (batches of 4096). */
-export async function ssccData(cube: Cube, o: { components: number; patch: number; trainOn: 'all' | 'labelled'; gt?: LabelMap }): Promise<SsccData> {
+export async function ssccData(cube: Cube, o: { components: number; patch: number; trainOn: 'all' | 'labelled'; gt?: LabelMap; maxPixels?: number; seed?: number }): Promise<SsccData> {
   const op = 'trainSscc';
   if (o.trainOn === 'labelled' && !o.gt) throw new OptionError(op, "trainOn: expected 'all' without a ground truth, got 'labelled' (pass the labels, or train on all pixels)");
   const scaled = (await scaleCube(cube, 'zscore')).cube;
   const components = (await pca(scaled, Math.min(o.components, cube.bands))).cube;
-  const centres = o.trainOn === 'labelled' ? labelledCentres(o.gt!) : Int32Array.from({ length: cube.rows * cube.cols }, (_, i) => i);
+  const all = o.trainOn === 'labelled' ? labelledCentres(o.gt!) : Int32Array.from({ length: cube.rows * cube.cols }, (_, i) => i);
+  const centres = o.maxPixels ? samplePixels(all, o.maxPixels, o.seed ?? 1) : all;
   if (centres.length === 0) throw new OptionError(op, 'ground truth: expected labelled pixels (labels other than 0), got none');
   const f = components.bands * o.patch * o.patch;
   const sum = new Float64Array(f);
@@ -64,10 +65,26 @@ export async function ssccData(cube: Cube, o: { components: number; patch: numbe
   return { components, patch: o.patch, centres, mean, invStd };
 }
 
+/**
+ * At most `max` of `centres`, drawn without replacement (seeded) and kept in row-major order: the
+ * training set of a large scene, so that an epoch's time does not grow with the scene.
+ */
+export function samplePixels(centres: Int32Array, max: number, seed: number): Int32Array {
+  if (centres.length <= max) return centres;
+  const rand = synthRng((seed * 15485863 + 7) >>> 0);
+  const pool = Int32Array.from(centres);
+  // A partial Fisher–Yates shuffle: the first `max` entries are a uniform sample.
+  for (let i = 0; i < max; i++) {
+    const j = i + Math.floor(rand() * (pool.length - i));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, max).sort();
+}
+
 /** One training batch: two augmented views [N, C, P, P] of the patches at `centres`. */
-export async function ssccViews(d: SsccData, centres: Int32Array, seed: number): Promise<{ first: Float32Array; second: Float32Array }> {
+export async function ssccViews(d: SsccData, centres: Int32Array, seed: number, scale?: [number, number]): Promise<{ first: Float32Array; second: Float32Array }> {
   const data = await standardPatches(d, centres);
-  const v = await ssccAugment({ count: centres.length, bands: d.components.bands, size: d.patch, data, centres }, { seed });
+  const v = await ssccAugment({ count: centres.length, bands: d.components.bands, size: d.patch, data, centres }, { seed, scale });
   return { first: v.first, second: v.second };
 }
 

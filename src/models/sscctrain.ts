@@ -7,7 +7,7 @@
  *
  * Presets: `paper` is the code's network and schedule (200 epochs; each step ~340 GMAC forward:
  * hours per epoch on a CPU-class adapter). `fast` (the default) is a narrower, shallower network
- * on the same patches for CPU-class adapters, provisional until measured (docs/sscc.md#presets).
+ * with a sharper loss for CPU-class adapters, chosen by measured ACC and time (docs/sscc.md#presets).
  * `trainOn: 'labelled'` reproduces the paper's protocol (training on the labelled pixels, which
  * uses the ground truth to choose the data); the default trains on pixels of the whole scene.
  */
@@ -47,15 +47,25 @@ export interface SsccSettings {
   tradeoff: number;
   temperature: number;
   lambda: number;
+  clusterWeight: number;
+  /** Area range of the random resized crop (the code: torchvision's default, 0.08 to 1). */
+  cropScale: [number, number];
   trainOn: 'all' | 'labelled';
+  /** Training pixels at most (a seeded sample of them); 0: every one. */
+  maxPixels: number;
   seed: number;
 }
 
-const COMMON = { lr: 2e-4, betas: [0.9, 0.999] as [number, number], weightDecay: 5e-3, gamma: 0.1, components: 8, patch: 11, tradeoff: 5e-5, temperature: 0.5, lambda: 0.005, trainOn: 'all' as const };
+const COMMON = { lr: 2e-4, betas: [0.9, 0.999] as [number, number], weightDecay: 5e-3, gamma: 0.1, components: 8, patch: 11, tradeoff: 5e-5, temperature: 0.5, lambda: 0.005, clusterWeight: 0, cropScale: [0.08, 1] as [number, number], trainOn: 'all' as const, maxPixels: 0 };
 export const SSCC_PRESETS: Record<SsccPreset, Omit<SsccSettings, 'k' | 'seed'>> = {
   paper: { ...COMMON, preset: 'paper', epochs: 200, batch: 512, stepSize: 20, widths: [32, 64, 128, 256], blocks: 2, hidden: 512 },
-  // Provisional (unmeasured): ~30× fewer multiply-adds per step than the paper's on 7×7 patches.
-  fast: { ...COMMON, preset: 'fast', epochs: 5, batch: 128, stepSize: 4, lr: 1e-3, patch: 7, widths: [8, 16, 16, 32], blocks: 1, hidden: 64 },
+  // Chosen on SalinasA, confirmed on the Indian Pines subset (docs/sscc.md#presets): a shallow, wider
+  // network (a lavapipe step costs per layer more than per channel), the cluster-level loss and a
+  // weighted instance loss to sharpen the softmax rows, and 18 epochs of at most 16,384 pixels.
+  fast: {
+    ...COMMON, preset: 'fast', epochs: 18, batch: 128, stepSize: 14, lr: 1e-3, patch: 7, widths: [32, 32], blocks: 1, hidden: 64,
+    tradeoff: 1, clusterWeight: 1, maxPixels: 16384,
+  },
 };
 
 export interface SsccTrainOptions extends Partial<Omit<SsccSettings, 'preset'>> {
@@ -78,6 +88,7 @@ export function ssccSettings(opts: SsccTrainOptions = {}, needK = true): SsccSet
   for (const name of ['epochs', 'batch', 'stepSize', 'components', 'blocks', 'hidden'] as const) {
     if (!Number.isInteger(s[name]) || s[name] < 1) throw new OptionError(op, `${name}: expected a positive integer, got ${s[name]}`);
   }
+  if (!Number.isInteger(s.maxPixels) || s.maxPixels < 0) throw new OptionError(op, `maxPixels: expected a non-negative integer (0: every pixel), got ${s.maxPixels}`);
   if (s.batch < 2) throw new OptionError(op, `batch: expected at least 2 (the losses contrast a batch), got ${s.batch}`);
   if (!Number.isInteger(s.patch) || s.patch < 1 || s.patch % 2 === 0) throw new OptionError(op, `patch: expected an odd positive integer, got ${s.patch}`);
   if (s.trainOn !== 'all' && s.trainOn !== 'labelled') throw new OptionError(op, `trainOn: expected 'all' or 'labelled', got ${String(s.trainOn)}`);
@@ -96,7 +107,7 @@ export interface SsccResult {
 /** Trains SSCC on `cube` (deterministic for a seed on one adapter); assign with ssccAssign. */
 export async function trainSscc(gpu: Gpu, cube: Cube, opts: SsccTrainOptions = {}): Promise<SsccResult> {
   const s = ssccSettings(opts);
-  const data = await ssccData(cube, { components: s.components, patch: s.patch, trainOn: s.trainOn, gt: opts.gt });
+  const data = await ssccData(cube, { components: s.components, patch: s.patch, trainOn: s.trainOn, gt: opts.gt, maxPixels: s.maxPixels, seed: s.seed });
   const perEpoch = Math.floor(data.centres.length / s.batch);
   if (perEpoch < 1) throw new OptionError('trainSscc', `batch: expected at most the ${data.centres.length} training pixels, got ${s.batch}`);
   const model = new Sscc(gpu, { inChannels: data.components.bands, clusters: s.k, widths: s.widths, blocks: s.blocks, hidden: s.hidden, seed: s.seed });
@@ -111,10 +122,10 @@ export async function trainSscc(gpu: Gpu, cube: Cube, opts: SsccTrainOptions = {
         const epoch = Math.floor(i / perEpoch);
         if (i % perEpoch === 0) order = epochBatches(data.centres, s.batch, epoch, s.seed);
         // A new augmentation seed per epoch: new views of every patch.
-        const v = await ssccViews(data, order[i % perEpoch], (s.seed * 1000003 + epoch) >>> 0);
+        const v = await ssccViews(data, order[i % perEpoch], (s.seed * 1000003 + epoch) >>> 0, s.cropScale);
         return { xi: tensor(gpu, v.first, shape), xj: tensor(gpu, v.second, shape) };
       },
-      loss: (b) => ({ loss: ssccLoss(model.forward(b.xi), model.forward(b.xj), { tradeoff: s.tradeoff, temperature: s.temperature, lambda: s.lambda }) }),
+      loss: (b) => ({ loss: ssccLoss(model.forward(b.xi), model.forward(b.xj), { tradeoff: s.tradeoff, temperature: s.temperature, lambda: s.lambda, clusterWeight: s.clusterWeight }) }),
     });
     return { model, data, losses: r.losses, seconds: r.seconds, settings: s, aborted: r.aborted };
   } catch (e) {
@@ -153,7 +164,7 @@ export const ssccModel: ModelEntry<'cluster'> = {
     seed: { type: 'int', min: 0, max: 2 ** 31 - 1, default: 1, help: 'seed of weights, batches and augmentations' },
   },
   presets: {
-    fast: `${SSCC_PRESETS.fast.patch}×${SSCC_PRESETS.fast.patch} patches, widths ${SSCC_PRESETS.fast.widths.join('/')}, ${SSCC_PRESETS.fast.blocks} block per layer, ${SSCC_PRESETS.fast.epochs} epochs of ${SSCC_PRESETS.fast.batch} (provisional, not yet measured)`,
+    fast: `${SSCC_PRESETS.fast.patch}×${SSCC_PRESETS.fast.patch} patches, widths ${SSCC_PRESETS.fast.widths.join('/')}, ${SSCC_PRESETS.fast.blocks} block, ${SSCC_PRESETS.fast.epochs} epochs of ${SSCC_PRESETS.fast.batch} on at most ${SSCC_PRESETS.fast.maxPixels} pixels, Adam(1e-3), StepLR(${SSCC_PRESETS.fast.stepSize}, 0.1), the code's loss with the instance term at weight 1 plus the cluster-level loss`,
     paper: `the code's network (widths 32/64/128/256, 2 blocks per layer), ${SSCC_PRESETS.paper.epochs} epochs of ${SSCC_PRESETS.paper.batch}, Adam(2e-4, wd 5e-3), StepLR(20, 0.1)`,
   },
   settings: (o) => ({ ...ssccSettings(checkOptions(ssccModel, o) as SsccTrainOptions, false) }),

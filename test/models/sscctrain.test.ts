@@ -10,7 +10,10 @@ import * as assert from 'uvu/assert';
 import { OptionError } from '../../src/index.ts';
 import { extractPatches } from '../../src/data/patch.ts';
 import { synthScene } from '../../src/data/synth.ts';
-import { epochBatches, ssccData, standardPatches } from '../../src/models/ssccdata.ts';
+import { epochBatches, samplePixels, ssccData, standardPatches } from '../../src/models/ssccdata.ts';
+import { ssccLoss } from '../../src/models/sscc.ts';
+import { clusterContrastive } from '../../src/ops/contrastive.ts';
+import { tensor } from '../../src/ops/fill.ts';
 import { ssccAssign, ssccSettings, trainSscc } from '../../src/models/sscctrain.ts';
 import { rejects, testGpu, throwsLike } from '../harness/gpu.ts';
 
@@ -79,8 +82,43 @@ test('a short training: two views per step, StepLR per epoch, losses finite, sam
   for (const m of [r, again, labelled]) m.model.dispose();
 });
 
+test('a large scene trains on a seeded sample of at most maxPixels pixels, in row-major order', async () => {
+  const all = Int32Array.from({ length: 1000 }, (_, i) => 3 * i);
+  const s = samplePixels(all, 100, 7);
+  assert.is(s.length, 100);
+  assert.ok(s.every((v, i) => v % 3 === 0 && v < 3000 && (i === 0 || v > s[i - 1])), 'distinct training pixels, ascending');
+  assert.equal(Array.from(samplePixels(all, 100, 7)), Array.from(s));
+  assert.not.equal(Array.from(samplePixels(all, 100, 8)), Array.from(s));
+  assert.is(samplePixels(all, 1000, 7), all);
+  const { cube } = scene();
+  const d = await ssccData(cube, { components: 3, patch: 3, trainOn: 'all', maxPixels: 50, seed: 1 });
+  assert.is(d.centres.length, 50);
+  throwsLike(() => ssccSettings({ k: 3, maxPixels: -1 }), OptionError, /maxPixels: expected a non-negative integer \(0: every pixel\), got -1/);
+});
+
+test('the cluster-level term adds clusterWeight · ClusterLoss(τ 0.2) to the code\'s loss', async () => {
+  const gpu = await testGpu();
+  const rows = (seed: number) => {
+    const v = Float32Array.from({ length: 10 * 4 }, (_, i) => Math.exp(Math.sin(i * 1.7 + seed)));
+    for (let r = 0; r < 10; r++) {
+      const t = v.subarray(4 * r, 4 * r + 4).reduce((a, b) => a + b);
+      for (let j = 0; j < 4; j++) v[4 * r + j] /= t;
+    }
+    return tensor(gpu, v, [10, 4]);
+  };
+  const [ci, cj] = [rows(1), rows(2)];
+  const base = (await ssccLoss(ci, cj).data())[0];
+  const withCluster = (await ssccLoss(ci, cj, { clusterWeight: 0.5 }).data())[0];
+  const cluster = (await clusterContrastive(ci, cj, 0.2).data())[0];
+  assert.ok(Math.abs(withCluster - (base + 0.5 * cluster)) <= 1e-5 * (1 + Math.abs(withCluster)), `${withCluster} vs ${base} + 0.5 · ${cluster}`);
+});
+
 test('settings: presets, k required, checks', () => {
   const paper = ssccSettings({ preset: 'paper', k: 6 });
+  // The paper preset keeps the code's loss and trains on every pixel.
+  assert.equal([paper.tradeoff, paper.clusterWeight, paper.maxPixels, paper.cropScale], [5e-5, 0, 0, [0.08, 1]]);
+  const fast = ssccSettings({ k: 6 });
+  assert.equal([fast.widths, fast.blocks, fast.patch, fast.epochs, fast.tradeoff, fast.clusterWeight, fast.maxPixels], [[32, 32], 1, 7, 18, 1, 1, 16384]);
   assert.equal([paper.epochs, paper.batch, paper.lr, paper.weightDecay, paper.stepSize, paper.gamma, paper.components, paper.patch, paper.widths, paper.blocks, paper.hidden], [200, 512, 2e-4, 5e-3, 20, 0.1, 8, 11, [32, 64, 128, 256], 2, 512]);
   assert.is(ssccSettings({ k: 4 }).preset, 'fast');
   throwsLike(() => ssccSettings({}), OptionError, /trainSscc: k: expected the number of clusters \(an integer ≥ 2\), got none/);
