@@ -171,6 +171,26 @@ add('bs3mask', 'src/models/bs3mask.ts', ['models/bs3lnet.test'], [
   ['  const half = Math.floor(window / 2);', '  const half = Math.floor(window / 2) + 1;', 'image mask window one pixel wider'],
   ['    const p = Math.min(n - 1, Math.floor(rand() * n));', '    const p = Math.min(n - 1, Math.floor(rand() * (n - 1)));', 'the last pixel is never masked'],
 ]);
+add('adaconv_direct', 'shaders/adaconv_direct.wgsl', ['ops/adaconv'], [
+  ['      if (c0 + k < params.c) { v[k] = src[(c0 + k) * params.hw + p]; }', '      if (c0 + k + 1u < params.c) { v[k] = src[(c0 + k) * params.hw + p]; }', 'direct packing drops the last channel'],
+  ['        if (co < params.ncols) { out[co * hw + row] = acc[2u * i + h][j] + select(0.0, bias[co], params.has_bias != 0u); }', '        if (co < params.ncols) { out[co * hw + row] = acc[2u * i + h][j] + select(0.0, 1.01 * bias[co], params.has_bias != 0u); }', 'direct forward: bias scaled by 1.01'],
+  ['            a3[j] += select(z, v[j], i == 3u);', '            a3[j] += select(z, v[j], i == 2u);', 'direct dInput: a lane\'s fourth row sums the third row\'s readers'],
+]);
+add('superad', 'src/models/superad.ts', ['models/superad'], [
+  ['const SLOPE = 0.1;', 'const SLOPE = 0.11;', 'LeakyReLU slope 0.11 instead of 0.1'],
+  ['      const p = mul(sel ? this.stack(this.smconv, g, sel) : g, u);', '      const p = mul(g, u);', 'smconv skipped even when an error map guides it'],
+  ['    return superpixelUnpool(permute(this.decoder_norm.forward(t), [0, 2, 1]), segs);', '    return superpixelUnpool(permute(t, [0, 2, 1]), segs);', 'decoder LayerNorm dropped'],
+]);
+add('sscc', 'src/models/sscc.ts', ['models/sscc'], [
+  ['      let y = relu(this.bn1.forward(this.conv1.forward(x)));', '      let y = this.bn1.forward(this.conv1.forward(x));', 'stem ReLU dropped'],
+  ['    const loss = add(mul(ntXent(ci, cj, temperature), tradeoff), barlowTwins(ci, cj, lambda));', '    const loss = add(mul(ntXent(ci, cj, temperature), tradeoff), barlowTwins(ci, cj, 2 * lambda));', 'Barlow Twins off-diagonal weight doubled'],
+  ['    return clusterWeight > 0 ? add(loss, mul(clusterContrastive(ci, cj, 0.2), clusterWeight)) : loss;', '    return clusterWeight > 0 ? add(loss, mul(clusterContrastive(ci, cj, 0.25), clusterWeight)) : loss;', 'cluster-level loss at τ 0.25 instead of 0.2'],
+]);
+add('kmeans', 'src/models/kmeans.ts', ['models/kmeans'], [
+  ['        const score = add(matmul(x, cm2, { transposeB: true }), cn);', '        const score = matmul(x, cm2, { transposeB: true });', 'assignment drops ‖c‖² (argmin of −2x·c)'],
+  ['    pass.counts[old] -= 1;', '    pass.counts[old] -= 0;', 'relocation leaves the donor cluster\'s count'],
+  ['      dist[p] = prev && prev[p] < s ? prev[p] : s;', '      dist[p] = s;', 'k-means++: D² to the newest centre only, not the nearest'],
+]);
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {

@@ -73,9 +73,11 @@ function runNode(outfile, parityFile) {
     const child = spawn(process.execPath, ['--enable-source-maps', outfile], {
       cwd: root, env: { ...process.env, HSI_PARITY_FILE: parityFile, HSI_RESULT_FILE: resultFile }, stdio: ['ignore', 'inherit', 'inherit'],
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       if (existsSync(resultFile)) return resolve(JSON.parse(readFileSync(resultFile, 'utf8')));
-      console.error(`node: the test process exited with code ${code} before reporting (a crash counts as a failure)`);
+      // The last file named above the message is where it stopped; the signal tells a native crash
+      // (SIGSEGV, SIGABRT in Dawn or the Vulkan driver) from the OOM killer (SIGKILL).
+      console.error(`node: the test process exited with code ${code}, signal ${signal ?? 'none'}, before reporting (a crash counts as a failure)`);
       resolve({ passed: 0, failed: 1, skipped: 0, files: 0, skips: [], crashed: true });
     });
   });

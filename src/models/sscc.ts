@@ -156,7 +156,9 @@ export const SSCC_LOSS: Readonly<SsccLossOptions> = { tradeoff: 5e-5, temperatur
 /**
  * train.py's loss of the two views' cluster rows ci, cj [N, K], N ≥ 2: tradeoff · NT-Xent(ci, cj)
  * + Barlow-Twins cross-correlation(ci, cj) (ops/contrastive.ts: ntXent, barlowTwins, whose
- * semantics are the code's InstanceLoss and CrossCorrelationLoss). A scalar.
+ * semantics are the code's InstanceLoss and CrossCorrelationLoss), plus clusterWeight ·
+ * ClusterLoss(ci, cj, τ 0.2) when clusterWeight > 0 (the code: 0; the fast preset's 1 sharpens the
+ * rows, docs/sscc.md#presets). A scalar.
  */
 export function ssccLoss(ci: Tensor, cj: Tensor, o: Partial<SsccLossOptions> = {}): Tensor {
   const { tradeoff, temperature, lambda, clusterWeight } = { ...SSCC_LOSS, ...o };
