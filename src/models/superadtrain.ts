@@ -67,6 +67,12 @@ export interface SuperAdTrainOptions extends Partial<Omit<SuperAdSettings, 'pres
   progressMs?: number;
   /** Superpixel labels (from 1, as the code's segs1) instead of computing SLIC. */
   labels?: LabelMap;
+  /**
+   * Awaited after step i (0-based) with a function that scores the model as it stands (as
+   * superAdScores would if training stopped here). For watching the score's curve, e.g. the
+   * oracle AUC that the paper selects by (docs/superad.md#results); training never reads it.
+   */
+  onStep?: (step: number, scores: () => Promise<Float32Array>) => Promise<void> | void;
 }
 
 /** The preset's settings with the options' overrides, checked. */
@@ -169,9 +175,10 @@ export async function trainSuperAd(gpu: Gpu, cube: Cube, opts: SuperAdTrainOptio
         const { loss, err, keep: k } = obpmLoss(out, input, segs, obpm);
         return { loss, outputs: { err }, metrics: { kept: noGrad(() => mean(k)) } };
       },
-      after: (_, { err }) => {
+      after: async (i, { err }) => {
         errMap?.dispose();
         errMap = keep(view(err!, err!.shape));
+        await opts.onStep?.(i, () => superAdScores({ model, input, segs, errMap }));
       },
     });
     opt.dispose();

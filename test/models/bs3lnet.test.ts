@@ -69,13 +69,21 @@ test('whole-image N2V mask: offsets in the 5×5 window without (0, 0), reflected
   assert.ok(masked / 50 > 5.3 && masked / 50 <= 6, `mean masked ${masked / 50}`);
   // Every pixel can be drawn, the first and last included: 63 draws per mask mask each pixel with
   // probability 0.635, so over 20 masks each is masked 12.7 times on average (≤ 3: p < 1e-4).
+  // Every offset of the window is drawn too (interior pixels, where no reflection hides one): about
+  // 300 interior draws over 24 offsets, 12.5 each on average.
   const hits = new Array<number>(rows * cols).fill(0);
+  const offsets = new Set<string>();
   for (let s = 0; s < 20; s++) {
     const m = imageMask(rows, cols, 1, 5, hostRng(1000 + s));
-    for (let p = 0; p < rows * cols; p++) hits[p] += m.weight[p];
+    for (let p = 0; p < rows * cols; p++) {
+      hits[p] += m.weight[p];
+      const [r, c] = [Math.floor(p / cols), p % cols];
+      if (m.weight[p] && r >= 2 && r < rows - 2 && c >= 2 && c < cols - 2) offsets.add(`${Math.floor(m.source[p] / cols) - r},${(m.source[p] % cols) - c}`);
+    }
   }
   const rare = hits.findIndex((h) => h < 4);
   assert.is(rare, -1, `pixel ${rare} masked ${hits[rare]} times in 20 masks`);
+  assert.is(offsets.size, 24, `offsets drawn: ${[...offsets].sort().join(' ')}`);
 });
 
 test('paper batch: static masks with the centre masked, ≤ 37 positions, weight = 1 − mask in every band', async () => {

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { buildSegments, OptionError, tensor } from '../../src/index.ts';
 import { synthScene } from '../../src/data/synth.ts';
 import { SuperAd } from '../../src/models/superad.ts';
-import { compositeBands, obpmLoss, superAdScores, superAdSettings, trainSuperAd } from '../../src/models/superadtrain.ts';
+import { compositeBands, obpmLoss, superAdScores, superAdSettings, trainSuperAd, type SuperAdTrainOptions } from '../../src/models/superadtrain.ts';
 import { obpmRef } from '../ref/segment.ts';
 import { rng, testGpu, throwsLike } from '../harness/gpu.ts';
 
@@ -74,7 +74,7 @@ test('the network: the code\'s state names, 321·C + 175,776 parameters, the ste
 test('a short training on a synthetic scene: loss falls, OBPM keeps most pixels, same seed → same scores', async () => {
   const gpu = await testGpu();
   const { cube } = synthScene({ rows: 24, cols: 22, bands: 12, anomalies: 3, seed: 5 });
-  const run = () => trainSuperAd(gpu, cube, { steps: 12, segments: 20, seed: 4 });
+  const run = (onStep?: SuperAdTrainOptions['onStep']) => trainSuperAd(gpu, cube, { steps: 12, segments: 20, seed: 4, onStep });
   const r = await run();
   assert.is(r.losses.length, 12);
   assert.ok(r.losses[11] < r.losses[0], `loss ${r.losses[0]} → ${r.losses[11]}`);
@@ -83,9 +83,15 @@ test('a short training on a synthetic scene: loss falls, OBPM keeps most pixels,
   const s = await superAdScores(r);
   assert.is(s.length, 24 * 22);
   assert.ok(s.every((v) => Number.isFinite(v) && v >= 0));
-  const again = await run();
+  // The same run watched by onStep (scoring after every step): the training is unchanged, and the
+  // last step's scores are the final model's.
+  const seen: number[] = [];
+  let last: Float32Array | null = null;
+  const again = await run(async (i, scores) => { seen.push(i); if (i % 5 === 0 || i === 11) last = await scores(); });
+  assert.equal(seen, [...Array(12).keys()]);
   assert.equal(again.losses, r.losses);
   assert.equal(Array.from(await superAdScores(again)), Array.from(s));
+  assert.equal(Array.from(last!), Array.from(s), 'onStep scores after the last step');
   r.dispose();
   again.dispose();
 });

@@ -1,0 +1,46 @@
+// Super-AD on several scenes in one process: the final model's AUC(D,F) (what hsi detect reports)
+// and, every --every steps, the oracle AUC of the model as it stands (the curve the paper selects
+// its reported step by; we only look at it to choose a preset on selection scenes and confirm on
+// others, docs/superad.md#results). Runs the built library: npm run build first.
+//
+//   node scripts/eval-superad.mjs ../shared/data/had/HYDICE-II.mat … [--preset fast] [--steps N]
+//     [--step-size N] [--every N] [--seed S] [--out results.json]
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createGpu, readMatFile, rocAuc, superAdScores, trainSuperAd } from '../dist/node/index.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    preset: { type: 'string', default: 'fast' }, steps: { type: 'string' }, 'step-size': { type: 'string' },
+    every: { type: 'string', default: '0' }, seed: { type: 'string', default: '1' }, out: { type: 'string' },
+  },
+});
+const num = (v) => (v === undefined ? undefined : Number(v));
+const gpu = await createGpu();
+const every = Number(values.every);
+const rows = [];
+for (const file of positionals) {
+  const scene = path.basename(file, path.extname(file));
+  const { cube, map } = await readMatFile(file);
+  if (!map) throw new Error(`eval-superad: ${scene}: expected a ground-truth map, got none`);
+  const truth = map.data;
+  const curve = [];
+  // Scoring reads back, which waits for the steps queued before it: training time is only
+  // comparable with hsi detect's when --every is 0.
+  const onStep = every > 0
+    ? async (i, scores) => { if ((i + 1) % every === 0) curve.push([i + 1, rocAuc(await scores(), truth)]); }
+    : undefined;
+  const r = await trainSuperAd(gpu, cube, {
+    preset: values.preset, steps: num(values.steps), stepSize: num(values['step-size']), seed: Number(values.seed), onStep,
+  });
+  const auc = rocAuc(await superAdScores(r), truth);
+  const row = { scene, size: `${cube.rows}×${cube.cols}×${cube.bands}`, settings: r.settings, superpixels: r.superpixels, auc, trainSeconds: r.seconds, oracleEvery: every, finalKept: r.kept.at(-1), oracleCurve: curve };
+  r.dispose();
+  rows.push(row);
+  console.log(`${scene} ${row.size} AUC ${auc.toFixed(4)} train ${row.trainSeconds.toFixed(1)} s` +
+    (curve.length ? ` · oracle ${curve.map(([s, a]) => `${s}:${a.toFixed(4)}`).join(' ')}` : ''));
+  if (values.out) writeFileSync(values.out, JSON.stringify(rows, null, 1));
+}
+gpu.destroy?.();
