@@ -50,14 +50,16 @@ export interface SuperAdSettings {
   /** AdaConv window n and kernel k. */
   window: number;
   kernel: number;
+  /** AdaConv layers per stack (the code: 7). */
+  depth: number;
   /** SLIC superpixels requested (the code: 100). */
   segments: number;
   seed: number;
 }
 
 export const SUPERAD_PRESETS: Record<SuperAdPreset, Omit<SuperAdSettings, 'seed'>> = {
-  paper: { preset: 'paper', steps: 1000, lr: 1e-3, betas: [0.5, 0.8], eps: 1e-8, weightDecay: 1e-4, stepSize: 100, gamma: 0.8, alpha: 1, beta: 1, thIdx: 0.25, window: 5, kernel: 3, segments: 100 },
-  fast: { preset: 'fast', steps: 150, lr: 1e-3, betas: [0.5, 0.8], eps: 1e-8, weightDecay: 1e-4, stepSize: 15, gamma: 0.8, alpha: 1, beta: 1, thIdx: 0.25, window: 5, kernel: 3, segments: 100 },
+  paper: { preset: 'paper', steps: 1000, lr: 1e-3, betas: [0.5, 0.8], eps: 1e-8, weightDecay: 1e-4, stepSize: 100, gamma: 0.8, alpha: 1, beta: 1, thIdx: 0.25, window: 5, kernel: 3, depth: 7, segments: 100 },
+  fast: { preset: 'fast', steps: 150, lr: 1e-3, betas: [0.5, 0.8], eps: 1e-8, weightDecay: 1e-4, stepSize: 15, gamma: 0.8, alpha: 1, beta: 1, thIdx: 0.25, window: 5, kernel: 3, depth: 7, segments: 100 },
 };
 
 export interface SuperAdTrainOptions extends Partial<Omit<SuperAdSettings, 'preset'>> {
@@ -86,7 +88,7 @@ export function superAdSettings(opts: SuperAdTrainOptions = {}): SuperAdSettings
     const v = s[name] as number;
     if (!Number.isInteger(v) || v < lo) throw new OptionError(op, `${name}: expected an integer ≥ ${lo}, got ${v}`);
   };
-  for (const name of ['steps', 'stepSize', 'segments'] as const) int(name, 1);
+  for (const name of ['steps', 'stepSize', 'segments', 'depth'] as const) int(name, 1);
   int('seed', 0);
   if (s.kernel % 2 === 0 || s.window % 2 === 0 || s.kernel < 1 || s.window * s.window < s.kernel * s.kernel) throw new OptionError(op, `kernel, window: expected odd sizes with window ≥ kernel, got kernel ${s.kernel}, window ${s.window}`);
   for (const name of ['lr', 'beta'] as const) if (!(s[name] > 0) || !Number.isFinite(s[name])) throw new OptionError(op, `${name}: expected a positive number, got ${s[name]}`);
@@ -160,7 +162,7 @@ export async function trainSuperAd(gpu: Gpu, cube: Cube, opts: SuperAdTrainOptio
   const labelT = tensor(gpu, labels, [cube.rows, cube.cols], 'i32');
   const segs = buildSegments(labelT, count);
   labelT.dispose();
-  const model = new SuperAd(gpu, { bands: cube.bands, window: settings.window, kernel: settings.kernel, seed: settings.seed });
+  const model = new SuperAd(gpu, { bands: cube.bands, window: settings.window, kernel: settings.kernel, depth: settings.depth, seed: settings.seed });
   const opt = new AdamW(model.parameters(), { lr: settings.lr, betas: settings.betas, eps: settings.eps, weightDecay: settings.weightDecay });
   let errMap: Tensor | null = null;
   const obpm = { alpha: settings.alpha, beta: settings.beta, thIdx: settings.thIdx };
@@ -210,6 +212,7 @@ export const superAdModel: ModelEntry<'detect'> = {
     segments: { type: 'int', min: 1, max: 1e6, default: 100, help: 'SLIC superpixels requested (the code: 100; compactness 0.01 gives fewer)' },
     window: { type: 'int', min: 1, max: 15, default: 5, help: 'AdaConv window n (odd)' },
     kernel: { type: 'int', min: 1, max: 7, default: 3, help: 'AdaConv kernel k (odd, ≤ window)' },
+    depth: { type: 'int', min: 1, max: 16, default: 7, help: 'AdaConv layers per stack (the code: 7)' },
     alpha: { type: 'number', min: 0, max: 100, default: 1, help: 'OBPM loss exp(βe)/β + αe: α' },
     beta: { type: 'number', min: 1e-3, max: 100, default: 1, help: 'OBPM loss: β' },
     seed: { type: 'int', min: 0, max: 2 ** 31 - 1, default: 1, help: 'seed of the weights: a seed gives the same scores on one adapter' },

@@ -100,6 +100,8 @@ test('settings: presets, overrides and checks; SLIC composite bands for scenes w
   const paper = superAdSettings({ preset: 'paper' });
   assert.equal([paper.steps, paper.lr, paper.betas, paper.weightDecay, paper.stepSize, paper.gamma, paper.window, paper.kernel], [1000, 1e-3, [0.5, 0.8], 1e-4, 100, 0.8, 5, 3]);
   assert.is(superAdSettings({ steps: 7 }).steps, 7);
+  assert.equal([paper.depth, superAdSettings({ depth: 3 }).depth], [7, 3]);
+  throwsLike(() => superAdSettings({ depth: 0 }), OptionError, /trainSuperAd: depth: expected an integer ≥ 1, got 0/);
   throwsLike(() => superAdSettings({ steps: 0 }), OptionError, /trainSuperAd: steps: expected an integer ≥ 1, got 0/);
   throwsLike(() => superAdSettings({ kernel: 4 }), OptionError, /trainSuperAd: kernel, window: expected odd sizes/);
   throwsLike(() => superAdSettings({ preset: 'slow' as never }), OptionError, /preset: expected 'fast' or 'paper', got slow/);
