@@ -59,7 +59,7 @@ export interface SuperAdSettings {
 
 export const SUPERAD_PRESETS: Record<SuperAdPreset, Omit<SuperAdSettings, 'seed'>> = {
   paper: { preset: 'paper', steps: 1000, lr: 1e-3, betas: [0.5, 0.8], eps: 1e-8, weightDecay: 1e-4, stepSize: 100, gamma: 0.8, alpha: 1, beta: 1, thIdx: 0.25, window: 5, kernel: 3, depth: 7, segments: 100 },
-  fast: { preset: 'fast', steps: 150, lr: 1e-3, betas: [0.5, 0.8], eps: 1e-8, weightDecay: 1e-4, stepSize: 15, gamma: 0.8, alpha: 1, beta: 1, thIdx: 0.25, window: 5, kernel: 3, depth: 7, segments: 100 },
+  fast: { preset: 'fast', steps: 250, lr: 1e-3, betas: [0.5, 0.8], eps: 1e-8, weightDecay: 1e-4, stepSize: 25, gamma: 0.8, alpha: 1, beta: 1, thIdx: 0.25, window: 5, kernel: 3, depth: 3, segments: 100 },
 };
 
 export interface SuperAdTrainOptions extends Partial<Omit<SuperAdSettings, 'preset'>> {
@@ -212,13 +212,13 @@ export const superAdModel: ModelEntry<'detect'> = {
     segments: { type: 'int', min: 1, max: 1e6, default: 100, help: 'SLIC superpixels requested (the code: 100; compactness 0.01 gives fewer)' },
     window: { type: 'int', min: 1, max: 15, default: 5, help: 'AdaConv window n (odd)' },
     kernel: { type: 'int', min: 1, max: 7, default: 3, help: 'AdaConv kernel k (odd, ≤ window)' },
-    depth: { type: 'int', min: 1, max: 16, default: 7, help: 'AdaConv layers per stack (the code: 7)' },
+    depth: { type: 'int', min: 1, max: 16, defaultText: "the preset's", help: 'AdaConv layers per stack (the code: 7; fast: 3)' },
     alpha: { type: 'number', min: 0, max: 100, default: 1, help: 'OBPM loss exp(βe)/β + αe: α' },
     beta: { type: 'number', min: 1e-3, max: 100, default: 1, help: 'OBPM loss: β' },
     seed: { type: 'int', min: 0, max: 2 ** 31 - 1, default: 1, help: 'seed of the weights: a seed gives the same scores on one adapter' },
   },
   presets: {
-    fast: `${SUPERAD_PRESETS.fast.steps} steps, StepLR(${SUPERAD_PRESETS.fast.stepSize}, ${SUPERAD_PRESETS.fast.gamma}), otherwise the paper's network, loss and optimizer`,
+    fast: `${SUPERAD_PRESETS.fast.steps} steps, StepLR(${SUPERAD_PRESETS.fast.stepSize}, ${SUPERAD_PRESETS.fast.gamma}), ${SUPERAD_PRESETS.fast.depth} AdaConv layers per stack; otherwise the paper's network, loss and optimizer`,
     paper: `the code exactly: ${SUPERAD_PRESETS.paper.steps} steps, AdamW(1e-3, betas (0.5, 0.8), wd 1e-4), StepLR(100, 0.8)`,
   },
   settings: (o) => ({ ...superAdSettings(checkOptions(superAdModel, o) as SuperAdTrainOptions) }),

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { buildSegments, OptionError, tensor } from '../../src/index.ts';
 import { synthScene } from '../../src/data/synth.ts';
 import { SuperAd } from '../../src/models/superad.ts';
-import { compositeBands, obpmLoss, superAdScores, superAdSettings, trainSuperAd, type SuperAdTrainOptions } from '../../src/models/superadtrain.ts';
+import { compositeBands, obpmLoss, superAdScores, superAdModel, superAdSettings, trainSuperAd, type SuperAdTrainOptions } from '../../src/models/superadtrain.ts';
 import { obpmRef } from '../ref/segment.ts';
 import { rng, testGpu, throwsLike } from '../harness/gpu.ts';
 
@@ -100,7 +100,13 @@ test('settings: presets, overrides and checks; SLIC composite bands for scenes w
   const paper = superAdSettings({ preset: 'paper' });
   assert.equal([paper.steps, paper.lr, paper.betas, paper.weightDecay, paper.stepSize, paper.gamma, paper.window, paper.kernel], [1000, 1e-3, [0.5, 0.8], 1e-4, 100, 0.8, 5, 3]);
   assert.is(superAdSettings({ steps: 7 }).steps, 7);
-  assert.equal([paper.depth, superAdSettings({ depth: 3 }).depth], [7, 3]);
+  assert.equal([paper.depth, superAdSettings({ depth: 5 }).depth], [7, 5]);
+  const fast = superAdSettings();
+  assert.equal([fast.preset, fast.steps, fast.stepSize, fast.gamma, fast.depth, fast.lr], ['fast', 250, 25, 0.8, 3, 1e-3], 'the fast preset (docs/superad.md#presets)');
+  // Through the registry (hsi detect) options left out take the preset's values, not fixed defaults.
+  assert.equal(superAdModel.settings({}), fast, 'registry: the fast preset');
+  assert.equal(superAdModel.settings({ preset: 'paper' }), paper, 'registry: the paper preset');
+  assert.is((superAdModel.settings({ depth: 5 }) as { depth: number }).depth, 5);
   throwsLike(() => superAdSettings({ depth: 0 }), OptionError, /trainSuperAd: depth: expected an integer ≥ 1, got 0/);
   throwsLike(() => superAdSettings({ steps: 0 }), OptionError, /trainSuperAd: steps: expected an integer ≥ 1, got 0/);
   throwsLike(() => superAdSettings({ kernel: 4 }), OptionError, /trainSuperAd: kernel, window: expected odd sizes/);
