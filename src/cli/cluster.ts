@@ -9,6 +9,7 @@ import { DEFAULT_MODELS, modelsFor } from '../models/index.ts';
 import { choice, interruptible, sceneStem, UsageError, writeAtomic, type Command } from './common.ts';
 import { loadScene, readBytes, SCENE_FORMATS } from './scene.ts';
 import { writeClusterOutputs } from './clusterout.ts';
+import { clusterSummary } from '../report/cluster.ts';
 import { modelFlags, modelFromFlags, modelsHelp, runJob, type SceneJob } from './detectors.ts';
 
 const usage = `usage: hsi cluster <file> [--model ${modelsFor('cluster').map((m) => m.name).join('|') || 'NAME'}] [model options]
@@ -58,18 +59,14 @@ export async function clusterScene(gpu: Gpu, job: ClusterJob): Promise<number> {
   const { r, modelSeconds } = run;
   const k = job.options.k as number;
   const { files, metrics, legend } = await writeClusterOutputs(job.out, { cube: job.cube, gt: job.gt, labels: r.labels, k });
-  const summary = {
-    scene: job.scene, file: job.file, rows: job.cube.rows, cols: job.cube.cols, bands: job.cube.bands, model: job.model.name, settings: r.settings, seed: r.settings.seed ?? null, k,
-    gt: job.gt ? { source: job.gtSource, classes: metrics!.classes, labelled: metrics!.pixels } : null,
-    metrics: metrics && { acc: metrics.acc, nmi: metrics.nmi, kappa: metrics.kappa, ari: metrics.ari, purity: metrics.purity, perClass: metrics.perClass },
-    legend, seconds: { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: modelSeconds, total: job.loadSeconds + (performance.now() - t0) / 1e3 },
-    gpuPeakBytes: gpu.stats().peakLiveBytes, adapter: describeGpu(gpu).adapter, out: job.out, files: { ...files, summary: 'summary.json' },
-  };
+  const seconds = { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: modelSeconds, total: job.loadSeconds + (performance.now() - t0) / 1e3 };
+  const info = { scene: job.scene, file: job.file, model: job.model.name, seconds, adapter: describeGpu(gpu).adapter, out: job.out, gtSource: job.gtSource, gpuPeakBytes: gpu.stats().peakLiveBytes };
+  const summary = clusterSummary(info, { cube: job.cube, gt: job.gt, labels: r.labels, k }, r, { names: files, metrics, legend });
   await writeAtomic(path.join(job.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (job.json) console.log(JSON.stringify(summary));
   else {
     const m = metrics ? `ACC ${metrics.acc.toFixed(4)}, NMI ${metrics.nmi.toFixed(4)}, kappa ${metrics.kappa.toFixed(4)}, ARI ${metrics.ari.toFixed(4)}` : 'no ground truth: no metrics';
-    console.log(`${job.scene} ${job.model.name} (k ${k}): ${m} (${summary.seconds.model.toFixed(2)} s); outputs in ${job.out}`);
+    console.log(`${job.scene} ${job.model.name} (k ${k}): ${m} (${seconds.model.toFixed(2)} s); outputs in ${job.out}`);
   }
   return 0;
 }

@@ -8,6 +8,7 @@ import { modelsFor } from '../models/index.ts';
 import { choice, interruptible, sceneStem, UsageError, writeAtomic, type Command } from './common.ts';
 import { loadScene, SCENE_FORMATS } from './scene.ts';
 import { scoreResult, writeOutputs } from './outputs.ts';
+import { detectionSummary } from '../report/detect.ts';
 import { modelFlags, modelFromFlags, modelsHelp, runJob, type SceneJob } from './detectors.ts';
 
 const usage = `usage: hsi detect <file> [--model ${modelsFor('detect').map((m) => m.name).join('|')}] [model options]
@@ -39,13 +40,11 @@ export async function detectScene(gpu: Gpu, job: DetectJob): Promise<number> {
   const scores = r.scores;
   const files = await writeOutputs(job.out, { cube, map, scores });
   const auc = scoreResult({ cube, map, scores });
-  const summary = {
-    scene: job.scene, file: job.file, rows: cube.rows, cols: cube.cols, bands: cube.bands, model: job.model.name, settings: r.settings, seed: r.settings.seed ?? job.options.seed ?? null, auc,
-    seconds: { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: modelSeconds, total: job.loadSeconds + (performance.now() - t0) / 1e3 },
-    adapter: describeGpu(gpu).adapter, out: job.out, files: { ...files, summary: 'summary.json' },
-  };
+  const seconds = { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: modelSeconds, total: job.loadSeconds + (performance.now() - t0) / 1e3 };
+  const info = { scene: job.scene, file: job.file, model: job.model.name, seed: job.options.seed, seconds, adapter: describeGpu(gpu).adapter, out: job.out };
+  const summary = detectionSummary(info, cube, r, auc, files);
   await writeAtomic(path.join(job.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  if (!job.json) report(summary.scene, job.model.name, auc, summary.seconds.model, job.out);
+  if (!job.json) report(job.scene, job.model.name, auc, seconds.model, job.out);
   else console.log(JSON.stringify(summary));
   return 0;
 }

@@ -5,10 +5,9 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError, type Cube } from './cube.ts';
-import { parseEnviHeader, readEnviFrom, type EnviReadOptions } from './envi.ts';
+import { ENVI_RAW_SUFFIXES, parseEnviHeader, readEnviFrom, type EnviReadOptions } from './envi.ts';
 
-/** Raw-file names ENVI tools write next to `name.hdr`, tried in this order. */
-const RAW_SUFFIXES = ['', '.img', '.raw', '.dat', '.bsq', '.bil', '.bip', '.IMG', '.RAW', '.DAT'];
+const RAW_SUFFIXES = ENVI_RAW_SUFFIXES;
 
 async function exists(p: string): Promise<boolean> {
   try {

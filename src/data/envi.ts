@@ -24,6 +24,9 @@ export interface EnviHeader {
   fields: Record<string, string>;
 }
 
+/** Raw-file names ENVI tools write next to `name.hdr`, tried in this order (Node and the browser app). */
+export const ENVI_RAW_SUFFIXES: readonly string[] = ['', '.img', '.raw', '.dat', '.bsq', '.bil', '.bip', '.IMG', '.RAW', '.DAT'];
+
 /** Bytes per value of each supported ENVI data type. */
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 2, 3: 4, 4: 4, 5: 8, 12: 2, 13: 4, 14: 8, 15: 8 };
 

@@ -1,0 +1,64 @@
+/**
+ * A scene from a file's name and bytes, chosen by extension: MATLAB .mat (level 5 or v7.3),
+ * GeoTIFF (.tif/.tiff) and .npy (rows × cols × bands). ENVI needs two files (the .hdr and its raw
+ * file) read in chunks, so it has its own entries: envi.ts (readEnviBlob) and envi.node.ts. The
+ * command line (cli/scene.ts) and the browser app (web/) both read scenes through here, so a file
+ * opens the same way in both, with the same variable choice and the same errors.
+ */
+import { DataError, handleNonFinite, type Cube, type LabelMap, type NonFinitePolicy } from './cube.ts';
+import { readMat } from './mat.ts';
+import { npyToCube, readNpy } from './npy.ts';
+import { readTiffCube } from './tiff.ts';
+
+export const SCENE_FORMATS = '.mat, .hdr (ENVI), .tif/.tiff (GeoTIFF), .npy';
+
+export interface SceneOptions {
+  /** The cube variable of a .mat file. */
+  data?: string;
+  /** The map variable of a .mat file, or false for none. */
+  map?: string | false;
+  /** How a .mat map is read: 0/1 anomalies (detection, default) or class labels (clustering). */
+  mapKind?: 'anomaly' | 'labels';
+  nonFinite?: NonFinitePolicy;
+}
+
+export interface Scene {
+  cube: Cube;
+  map?: LabelMap;
+}
+
+/** The lower-case extension of a file name, with its dot ('' when it has none). */
+export function sceneExt(name: string): string {
+  const m = /\.[^./\\]+$/.exec(name);
+  return m ? m[0].toLowerCase() : '';
+}
+
+const KNOWN = ['.mat', '.hdr', '.tif', '.tiff', '.npy'];
+
+/** Refuses a file name whose extension is none of SCENE_FORMATS (before any byte is read). */
+export function checkSceneFormat(name: string): void {
+  const ext = sceneExt(name);
+  if (!KNOWN.includes(ext)) throw new DataError(name, `format: expected one of ${SCENE_FORMATS}, got '${ext || 'no extension'}'`, 'convert the scene to one of these');
+}
+
+/** A GeoTIFF or .npy cube as stored (NaN/Inf left in place). */
+export async function readRasterBytes(name: string, bytes: Uint8Array): Promise<Cube> {
+  const ext = sceneExt(name);
+  if (ext === '.npy') return npyToCube(readNpy(bytes, name), 'hwc', name);
+  if (ext === '.tif' || ext === '.tiff') return readTiffCube(bytes, name);
+  if (ext === '.hdr') throw new DataError(name, 'ENVI: expected the header and its raw file together, got the header alone', 'open both files');
+  checkSceneFormat(name);
+  throw new DataError(name, `format: expected a GeoTIFF or .npy raster, got '${ext}'`);
+}
+
+/** Reads a one-file scene (.mat, .tif/.tiff, .npy) from its bytes; NaN/Inf as `opts.nonFinite` says. */
+export async function readSceneBytes(name: string, bytes: Uint8Array, opts: SceneOptions = {}): Promise<Scene> {
+  const nonFinite = opts.nonFinite ?? 'error';
+  if (sceneExt(name) === '.mat') {
+    const r = await readMat(bytes, name, { data: opts.data, map: opts.map, mapKind: opts.mapKind ?? 'anomaly', nonFinite });
+    return { cube: r.cube, map: r.map };
+  }
+  const cube = await readRasterBytes(name, bytes);
+  handleNonFinite(cube, nonFinite);
+  return { cube };
+}
