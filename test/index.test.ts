@@ -33,7 +33,7 @@ const PUBLIC = [
   'SGD', 'Adam', 'AdamW', 'StepLR', 'CosineAnnealingLR', 'Module', 'Linear', 'Sequential', 'ReLU', 'Conv2d', 'BlindSpotBlock', 'BatchNorm2d',
   'LayerNorm', 'saveSafetensors', 'loadSafetensors', 'HsiError', 'OptionError', 'GpuError', 'GpuUsageError', 'DataError',
   'withAdaConvPlan', 'adaConvPlans', 'adaConvInputGrad', 'adaConvWeightGrad', 'trainLoop', 'TrainingDivergedError', 'MultiHeadAttention',
-  'TransformerBlock', 'BasicBlock', 'Gelu', 'LeakyReLU', 'Dropout', 'MODEL_REGISTRY', 'findModel', 'modelsFor', 'trainSuperAd', 'superAdScores',
+  'TransformerBlock', 'BasicBlock', 'Gelu', 'LeakyReLU', 'Dropout', 'MODEL_REGISTRY', 'findModel', 'modelsFor', 'trainSuperAd', 'superAdScores', 'superAdInput',
   'trainSscc', 'ssccAssign', 'kmeans', 'kmeansCube', 'clusterScores', 'hungarian',
 ];
 

@@ -15,8 +15,8 @@ export { globalRx, sceneStats, bandMeans, whitening, projectPixels, checkFiniteC
 export { localRx, LRX_DEFAULTS, lrxModel, type LrxOptions } from './lrx.ts';
 export { Bs3lnet, bs3lnetScores, bs3lnetResiduals, type BlindSpot, type Bs3lnetConfig, type ScoreNorm, type ScoreOptions } from './bs3lnet.ts';
 export { trainBs3lnet, bs3ResultScores, bs3Settings, bs3lnetModel, BS3_PRESETS, cropShape, MAX_STEP_PIXELS, type Bs3Settings, type Bs3TrainOptions, type Bs3Result, type Preset } from './bs3train.ts';
-export { SuperAd, type SuperAdConfig } from './superad.ts';
-export { trainSuperAd, superAdScores, superAdSettings, superAdModel, obpmLoss, SUPERAD_PRESETS, type SuperAdSettings, type SuperAdTrainOptions, type SuperAdResult, type SuperAdPreset, type ObpmOptions } from './superadtrain.ts';
+export { SuperAd, type SuperAdConfig, type SuperAdInput } from './superad.ts';
+export { trainSuperAd, superAdScores, superAdInput, superAdSettings, superAdModel, obpmLoss, SUPERAD_PRESETS, type SuperAdSettings, type SuperAdTrainOptions, type SuperAdResult, type SuperAdPreset, type ObpmOptions } from './superadtrain.ts';
 export { Sscc, ssccLoss, type SsccConfig, type SsccLossOptions } from './sscc.ts';
 export { trainSscc, ssccAssign, ssccSettings, ssccModel, SSCC_PRESETS, type SsccSettings, type SsccTrainOptions, type SsccResult, type SsccPreset } from './sscctrain.ts';
 export { kmeans, kmeansCube, kmeansModel, type KmeansOptions, type KmeansResult } from './kmeans.ts';

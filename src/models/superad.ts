@@ -24,10 +24,10 @@ import { OptionError } from '../errors.ts';
 import { scope } from '../tensor/scope.ts';
 import { fmtShape, type Tensor } from '../tensor/tensor.ts';
 import { GpuUsageError } from '../gpu/index.ts';
-import { mul } from '../ops/binary.ts';
+import { add, mul } from '../ops/binary.ts';
 import { conv2d } from '../ops/conv2d.ts';
 import { leakyRelu } from '../ops/unary.ts';
-import { permute } from '../ops/shape.ts';
+import { permute, slice } from '../ops/shape.ts';
 import { superpixelPool, superpixelUnpool } from '../ops/superpixel.ts';
 import type { Segments } from '../ops/segment.ts';
 import { AdaSelection } from '../ops/adaconv.ts';
@@ -55,6 +55,13 @@ export interface SuperAdConfig {
 }
 
 const SLOPE = 0.1;
+
+/**
+ * The scene x as one tensor [1, C, H, W], or its bands in consecutive chunks [1, C_g, H, W] when
+ * the cube is larger than one storage binding (docs/superad.md#large-scenes). Only the first and
+ * the last convolution see the bands, so only they are split.
+ */
+export type SuperAdInput = Tensor | readonly Tensor[];
 
 /** A 7-layer AdaConv stack with LeakyReLU between; index i·2 holds the i-th AdaConv (the code's names). */
 type Stack = (AdaConv | LeakyReLU)[];
@@ -109,25 +116,66 @@ export class SuperAd extends Module {
   }
 
   /**
-   * x̂ for x [1, C, H, W] with superpixels `segs` (0-based labels of the H × W pixels) and the
-   * previous step's error map `err` [1, 1, H, W] (null at step 0: smconv is skipped and every
-   * AdaConv is a plain convolution). A selection made by `select(err)` may be passed instead.
+   * x̂ for x [1, C, H, W] (band chunks give x̂ in the same chunks) with superpixels `segs`
+   * (0-based labels of the H × W pixels) and the previous step's error map `err` [1, 1, H, W]
+   * (null at step 0: smconv is skipped and every AdaConv is a plain convolution). A selection
+   * made by `select(err)` may be passed instead.
    */
-  forward(x: Tensor, segs: Segments, err: Tensor | AdaSelection | null): Tensor {
-    const op = 'SuperAd';
-    x.assertLive(op);
-    if (x.rank !== 4 || x.shape[0] !== 1 || x.shape[1] !== this.bands) throw new GpuUsageError(op, `input: expected [1, ${this.bands}, H, W], got ${fmtShape(x.shape)}`);
-    const [, , h, w] = x.shape;
-    if (segs.shape[0] !== h || segs.shape[1] !== w) throw new GpuUsageError(op, `segments: expected labels of [${h}, ${w}], got ${fmtShape(segs.shape)}`);
+  forward(x: Tensor, segs: Segments, err: Tensor | AdaSelection | null): Tensor;
+  forward(x: readonly Tensor[], segs: Segments, err: Tensor | AdaSelection | null): Tensor[];
+  forward(x: SuperAdInput, segs: Segments, err: Tensor | AdaSelection | null): Tensor | Tensor[];
+  forward(x: SuperAdInput, segs: Segments, err: Tensor | AdaSelection | null): Tensor | Tensor[] {
+    const parts = bandParts(x);
+    const [h, w] = this.checkInput(parts);
+    if (segs.shape[0] !== h || segs.shape[1] !== w) throw new GpuUsageError('SuperAd', `segments: expected labels of [${h}, ${w}], got ${fmtShape(segs.shape)}`);
     return scope(() => {
       const sel = err === null ? null : err instanceof AdaSelection ? err : this.select(err);
-      const f = chain(this.patch_embed, x);
+      const f = chain(this.patch_embed.slice(1), this.embed(parts));
       const u = this.tokens(f, segs);
       const g = this.middle_conv.forward(f);
       const p = mul(sel ? this.stack(this.smconv, g, sel) : g, u);
-      const out = chain(this.post_conv, this.stack(this.output_block, p, sel));
+      const out = this.project(chain(this.post_conv.slice(0, 2), this.stack(this.output_block, p, sel)), parts);
       if (sel && sel !== err) sel.dispose();
-      return out;
+      return Array.isArray(x) ? out : out[0];
+    });
+  }
+
+  /** [H, W] of the input after checking that its chunks are [1, C_g, H, W] with C_g summing to C. */
+  private checkInput(parts: readonly Tensor[]): [number, number] {
+    const op = 'SuperAd';
+    const want = `[1, ${this.bands}, H, W] or band chunks [1, C_g, H, W] with C_g summing to ${this.bands}`;
+    let bands = 0;
+    for (const t of parts) {
+      t.assertLive(op);
+      if (t.rank !== 4 || t.shape[0] !== 1 || t.shape[2] !== parts[0].shape[2] || t.shape[3] !== parts[0].shape[3]) throw new GpuUsageError(op, `input: expected ${want}, got ${parts.map((p) => fmtShape(p.shape)).join(', ')}`);
+      bands += t.shape[1];
+    }
+    if (parts.length === 0 || bands !== this.bands) throw new GpuUsageError(op, `input: expected ${want}, got ${parts.map((p) => fmtShape(p.shape)).join(', ') || 'no chunks'}`);
+    return [parts[0].shape[2], parts[0].shape[3]];
+  }
+
+  /** patch_embed's first conv (C → D); over chunks, the sum of each chunk's conv with its slice of the weight. */
+  private embed(parts: readonly Tensor[]): Tensor {
+    const first = this.patch_embed[0] as Conv2d;
+    if (parts.length === 1) return first.forward(parts[0]);
+    let off = 0;
+    return parts.reduce<Tensor | null>((acc, p, i) => {
+      const wg = slice(first.weight, [null, [off, off + p.shape[1]]]);
+      off += p.shape[1];
+      const y = conv2d(p, wg, i === 0 ? first.bias : null, { padding: 1, paddingMode: 'reflect' });
+      return acc ? add(acc, y) : y;
+    }, null)!;
+  }
+
+  /** post_conv's last conv (1×1, D → C), one output per input chunk with its slice of the weight and bias. */
+  private project(h: Tensor, parts: readonly Tensor[]): Tensor[] {
+    const last = this.post_conv[2] as Conv2d;
+    if (parts.length === 1) return [last.forward(h)];
+    let off = 0;
+    return parts.map((p) => {
+      const range = [off, off + p.shape[1]] as const;
+      off += p.shape[1];
+      return conv2d(h, slice(last.weight, [range]), last.bias ? slice(last.bias, [range]) : null);
     });
   }
 
@@ -155,6 +203,11 @@ export class SuperAd extends Module {
     });
     return cur;
   }
+}
+
+/** The input's band chunks (one for a whole tensor). */
+export function bandParts(x: SuperAdInput): readonly Tensor[] {
+  return Array.isArray(x) ? x : [x as Tensor];
 }
 
 /** Applies a conv / LeakyReLU list in order. */

@@ -11,7 +11,7 @@
  * measurements that chose it). The score is ‖x − x̂‖² / C from the final model (the paper picks
  * its best step with the ground truth; we never do).
  */
-import type { Gpu } from '../gpu/index.ts';
+import { GpuLimitError, type Gpu } from '../gpu/index.ts';
 import { OptionError } from '../errors.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { keep, scope } from '../tensor/scope.ts';
@@ -21,13 +21,14 @@ import { mean, sum } from '../ops/reduce.ts';
 import { abs, exp, square } from '../ops/unary.ts';
 import { tensor } from '../ops/fill.ts';
 import { buildSegments, obpmKeepMask, type Segments } from '../ops/segment.ts';
+import { conv2dPlans } from '../ops/conv2d_direct.ts';
 import { AdamW } from '../nn/optim.ts';
 import { StepLR } from '../nn/schedule.ts';
 import { trainLoop, type TrainProgress } from '../nn/train.ts';
 import type { Cube, LabelMap } from '../data/cube.ts';
 import { scaleCube } from '../data/scale.ts';
 import { slic, superAdSlic } from '../data/slic.ts';
-import { SuperAd } from './superad.ts';
+import { bandParts, SuperAd, type SuperAdInput } from './superad.ts';
 import { checkOptions, type ModelEntry } from './registry.ts';
 
 export type SuperAdPreset = 'fast' | 'paper';
@@ -70,6 +71,11 @@ export interface SuperAdTrainOptions extends Partial<Omit<SuperAdSettings, 'pres
   /** Superpixel labels (from 1, as the code's segs1) instead of computing SLIC. */
   labels?: LabelMap;
   /**
+   * Largest bytes of one band chunk of the input (default: the adapter's storage binding limit).
+   * A cube above it is split by bands (docs/superad.md#large-scenes); tests set it to force that.
+   */
+  maxBytes?: number;
+  /**
    * Awaited after step i (0-based) with a function that scores the model as it stands (as
    * superAdScores would if training stopped here). For watching the score's curve, e.g. the
    * oracle AUC that the paper selects by (docs/superad.md#results); training never reads it.
@@ -103,19 +109,54 @@ export interface ObpmOptions {
 }
 
 /**
- * The OBPM loss of a reconstruction [1, C, H, W] of x: e = mean over bands |x̂ − x|, L = exp(βe)/β
- * + αe, pixels above their superpixel's threshold dropped, Σ kept L / (H·W). Returns the loss,
- * e [1, 1, H, W] (no graph: the next step's error map) and the 0/1 keep mask [H, W].
+ * The OBPM loss of a reconstruction [1, C, H, W] of x (or both in the same band chunks): e = mean
+ * over bands |x̂ − x|, L = exp(βe)/β + αe, pixels above their superpixel's threshold dropped,
+ * Σ kept L / (H·W). Returns the loss, e [1, 1, H, W] (no graph: the next step's error map) and
+ * the 0/1 keep mask [H, W].
  */
-export function obpmLoss(recon: Tensor, x: Tensor, segs: Segments, o: ObpmOptions): { loss: Tensor; err: Tensor; keep: Tensor } {
-  const [, , h, w] = x.shape;
+export function obpmLoss(recon: SuperAdInput, x: SuperAdInput, segs: Segments, o: ObpmOptions): { loss: Tensor; err: Tensor; keep: Tensor } {
+  const [r, xs] = [bandParts(recon), bandParts(x)];
+  const [, , h, w] = xs[0].shape;
   return scope(() => {
-    const e = mean(abs(sub(recon, x)), [1], true);
+    const e = overBands(r, xs, (d) => abs(d), true);
     const l = add(div(exp(mul(e, o.beta)), o.beta), mul(e, o.alpha));
     const keepMask = noGrad(() => obpmKeepMask(view(l, [h, w]), segs, o.thIdx));
     const loss = div(sum(mul(l, view(keepMask, l.shape))), h * w);
     return { loss, err: noGrad(() => view(e, e.shape)), keep: keepMask };
   });
+}
+
+/**
+ * Σ over bands of f(x̂ − x) per pixel [1, 1, H, W], divided by C when `mean`; one tensor is
+ * reduced at once (the bits of a whole-cube run), chunks one by one.
+ */
+function overBands(r: readonly Tensor[], x: readonly Tensor[], f: (d: Tensor) => Tensor, meanOver: boolean): Tensor {
+  if (r.length !== x.length) throw new OptionError('obpmLoss', `recon: expected ${x.length} band chunks like x, got ${r.length}`);
+  if (x.length === 1) return meanOver ? mean(f(sub(r[0], x[0])), [1], true) : sum(f(sub(r[0], x[0])), [1], true);
+  const c = x.reduce((n, t) => n + t.shape[1], 0);
+  const total = x.map((t, i) => sum(f(sub(r[i], t)), [1], true)).reduce((a, b) => add(a, b));
+  return meanOver ? div(total, c) : total;
+}
+
+/**
+ * The scaled cube on the GPU: one tensor [1, C, H, W] when a band of its first convolution's
+ * input fits `maxBytes` C times, else consecutive band chunks that each fit (docs/superad.md#large-scenes).
+ */
+export function superAdInput(gpu: Gpu, data: Float32Array, c: number, h: number, w: number, maxBytes?: number): SuperAdInput {
+  const limit = maxBytes ?? Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+  // The first conv reads the reflect-padded bands: the direct plan packs them channels-last in
+  // groups of 4, the unfold plan's patch matrix holds 9 taps a band.
+  const direct = conv2dPlans(gpu)[0] === 'direct';
+  const perBand = 4 * (h + 2) * (w + 2) * (direct ? 1 : 9);
+  const bands = direct ? 4 * Math.floor(limit / (4 * perBand)) : Math.floor(limit / perBand);
+  if (bands < 1) throw new GpuLimitError('trainSuperAd', 'maxStorageBufferBindingSize', limit, perBand * (direct ? 4 : 1), `the bands of ${h}×${w} pixels do not fit: crop the scene`);
+  if (bands >= c) return tensor(gpu, data, [1, c, h, w]);
+  const parts: Tensor[] = [];
+  for (let b = 0; b < c; b += bands) {
+    const n = Math.min(bands, c - b);
+    parts.push(tensor(gpu, data.subarray(b * h * w, (b + n) * h * w), [1, n, h, w]));
+  }
+  return parts;
 }
 
 /** The SLIC composite bands for a cube: the code's [54, 34, 14], or the same fractions of fewer bands. */
@@ -142,8 +183,8 @@ export interface SuperAdResult {
   kept: number[];
   seconds: number;
   settings: SuperAdSettings;
-  /** The scaled cube the model saw (x in [0, 1]) on the GPU [1, C, H, W]. */
-  input: Tensor;
+  /** The scaled cube the model saw (x in [0, 1]) on the GPU: [1, C, H, W], or band chunks of it. */
+  input: SuperAdInput;
   segs: Segments;
   /** The last step's error map [1, 1, H, W] (what the final model's AdaConvs read). */
   errMap: Tensor | null;
@@ -158,7 +199,8 @@ export async function trainSuperAd(gpu: Gpu, cube: Cube, opts: SuperAdTrainOptio
   const settings = superAdSettings(opts);
   const scaled = (await scaleCube(cube, 'global-minmax')).cube;
   const { labels, count } = await superAdLabels(cube, settings, opts.labels);
-  const input = keep(tensor(gpu, scaled.data, [1, cube.bands, cube.rows, cube.cols]));
+  const input = superAdInput(gpu, scaled.data, cube.bands, cube.rows, cube.cols, opts.maxBytes);
+  bandParts(input).forEach((t) => keep(t));
   const labelT = tensor(gpu, labels, [cube.rows, cube.cols], 'i32');
   const segs = buildSegments(labelT, count);
   labelT.dispose();
@@ -166,7 +208,7 @@ export async function trainSuperAd(gpu: Gpu, cube: Cube, opts: SuperAdTrainOptio
   const opt = new AdamW(model.parameters(), { lr: settings.lr, betas: settings.betas, eps: settings.eps, weightDecay: settings.weightDecay });
   let errMap: Tensor | null = null;
   const obpm = { alpha: settings.alpha, beta: settings.beta, thIdx: settings.thIdx };
-  const result = { model, settings, input, segs, superpixels: count, dispose: () => { model.dispose(); input.dispose(); segs.dispose(); errMap?.dispose(); } };
+  const result = { model, settings, input, segs, superpixels: count, dispose: () => { model.dispose(); bandParts(input).forEach((t) => t.dispose()); segs.dispose(); errMap?.dispose(); } };
   try {
     const r = await trainLoop('trainSuperAd', {
       model, optimizer: opt, steps: settings.steps, signal: opts.signal, onProgress: opts.onProgress, progressMs: opts.progressMs,
@@ -194,10 +236,12 @@ export async function trainSuperAd(gpu: Gpu, cube: Cube, opts: SuperAdTrainOptio
 
 /** ‖x − x̂‖² / C per pixel (row-major H × W) from the trained model, guided by its last error map. */
 export async function superAdScores(r: Pick<SuperAdResult, 'model' | 'input' | 'segs' | 'errMap'>): Promise<Float32Array> {
-  const c = r.input.shape[1];
+  const x = bandParts(r.input);
+  const c = x.reduce((n, t) => n + t.shape[1], 0);
   return noGrad(() => scope(async () => {
-    const out = r.model.forward(r.input, r.segs, r.errMap);
-    return (await div(sum(square(sub(r.input, out)), [0, 1]), c).data()) as Float32Array;
+    const out = bandParts(r.model.forward(r.input, r.segs, r.errMap));
+    const total = x.length === 1 ? sum(square(sub(x[0], out[0])), [0, 1]) : view(overBands(out, x, square, false), [x[0].shape[2], x[0].shape[3]]);
+    return (await div(total, c).data()) as Float32Array;
   }));
 }
 
