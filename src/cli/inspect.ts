@@ -1,9 +1,9 @@
 /** `hsi inspect <file>`: what a scene file holds, without running anything on the GPU. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { constantBands, countNonFinite, type Cube } from '../data/cube.ts';
 import { describeMat, formatMatSummary } from '../data/mat.ts';
 import { UsageError, type Command } from './common.ts';
+import { summarizeCube, type CubeSummary } from '../data/scene.ts';
 import { readBytes, readRasterCube, SCENE_FORMATS } from './scene.ts';
 
 const usage = `usage: hsi inspect <file> [--json]
@@ -11,30 +11,6 @@ const usage = `usage: hsi inspect <file> [--json]
 Lists a scene file's contents: for .mat files every variable with its shape, class, value
 range and NaN/Inf count; for ENVI, GeoTIFF and .npy cubes the shape, the value range, the
 NaN/Inf count and the wavelengths. Formats: ${SCENE_FORMATS}.`;
-
-interface CubeSummary {
-  file: string;
-  rows: number;
-  cols: number;
-  bands: number;
-  min: number;
-  max: number;
-  nonFinite: number;
-  /** Bands whose values are all equal (0-based). */
-  constantBands: number[];
-  wavelengths?: [number, number];
-}
-
-function summarize(file: string, cube: Cube): CubeSummary {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of cube.data) if (Number.isFinite(v)) (min = Math.min(min, v)), (max = Math.max(max, v));
-  const w = cube.wavelengths;
-  return {
-    file, rows: cube.rows, cols: cube.cols, bands: cube.bands, min, max, nonFinite: countNonFinite(cube.data), constantBands: constantBands(cube),
-    ...(w && w.length ? { wavelengths: [w[0], w[w.length - 1]] as [number, number] } : {}),
-  };
-}
 
 function print(s: CubeSummary): void {
   console.log(`${s.file}: ${s.rows} rows × ${s.cols} cols × ${s.bands} bands (stored band-sequential as f32)`);
@@ -55,7 +31,7 @@ export const inspect: Command = {
       console.log(values.json ? JSON.stringify({ file, variables: vars }) : `${file}\n${formatMatSummary(vars)}`);
       return 0;
     }
-    const s = summarize(file, await readRasterCube(file));
+    const s = summarizeCube(file, await readRasterCube(file));
     if (values.json) console.log(JSON.stringify(s));
     else print(s);
     return 0;

@@ -5,7 +5,7 @@
  * command line (cli/scene.ts) and the browser app (web/) both read scenes through here, so a file
  * opens the same way in both, with the same variable choice and the same errors.
  */
-import { DataError, handleNonFinite, type Cube, type LabelMap, type NonFinitePolicy } from './cube.ts';
+import { constantBands, countNonFinite, DataError, handleNonFinite, type Cube, type LabelMap, type NonFinitePolicy } from './cube.ts';
 import { readMat } from './mat.ts';
 import { npyToCube, readNpy } from './npy.ts';
 import { readTiffCube } from './tiff.ts';
@@ -17,8 +17,8 @@ export interface SceneOptions {
   data?: string;
   /** The map variable of a .mat file, or false for none. */
   map?: string | false;
-  /** How a .mat map is read: 0/1 anomalies (detection, default) or class labels (clustering). */
-  mapKind?: 'anomaly' | 'labels';
+  /** How a .mat map is read: 0/1 anomalies (detection, default), class labels (clustering), or auto (data/mat.ts). */
+  mapKind?: 'anomaly' | 'labels' | 'auto';
   nonFinite?: NonFinitePolicy;
 }
 
@@ -61,4 +61,30 @@ export async function readSceneBytes(name: string, bytes: Uint8Array, opts: Scen
   const cube = await readRasterBytes(name, bytes);
   handleNonFinite(cube, nonFinite);
   return { cube };
+}
+
+/** What `hsi inspect` prints about a cube and the browser app shows of an open scene. */
+export interface CubeSummary {
+  file: string;
+  rows: number;
+  cols: number;
+  bands: number;
+  min: number;
+  max: number;
+  nonFinite: number;
+  /** Bands whose values are all equal (0-based). */
+  constantBands: number[];
+  wavelengths?: [number, number];
+}
+
+/** Size, finite value range, NaN/Inf count, constant bands and wavelength range of `cube`. */
+export function summarizeCube(file: string, cube: Cube): CubeSummary {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of cube.data) if (Number.isFinite(v)) (min = Math.min(min, v)), (max = Math.max(max, v));
+  const w = cube.wavelengths;
+  return {
+    file, rows: cube.rows, cols: cube.cols, bands: cube.bands, min, max, nonFinite: countNonFinite(cube.data), constantBands: constantBands(cube),
+    ...(w && w.length ? { wavelengths: [w[0], w[w.length - 1]] as [number, number] } : {}),
+  };
 }

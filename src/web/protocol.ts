@@ -1,0 +1,98 @@
+/**
+ * Messages between the page (main.ts) and the worker that owns the GPU (worker.ts). The page
+ * never touches the engine: it sends requests with an id and gets exactly one reply per id
+ * (a result or an error), plus progress events for runs, so no request can be left waiting
+ * (docs/app.md#worker).
+ */
+import type { CubeSummary } from '../data/scene.ts';
+import type { OptionSpec, Task } from '../models/registry.ts';
+
+/** A registry entry without its functions (what the form is built from). */
+export interface ModelInfo {
+  name: string;
+  task: Task;
+  summary: string;
+  options: Record<string, OptionSpec>;
+  presets?: Record<string, string>;
+  isDefault: boolean;
+}
+
+/** The scene as `hsi inspect` describes it (data/scene.ts), plus what the page draws it with. */
+export interface SceneInfo extends CubeSummary {
+  /** Made in the page (the synthetic scene), not read from a file. */
+  synthetic: boolean;
+  /** Centre wavelength of every band, when the file gives them. */
+  bandWavelengths?: number[];
+  /** NaN/Inf values the file held and the app replaced by band means (0: none, or refused). */
+  filled: number;
+  /** Ground-truth map: how many labelled pixels and classes (0/1 maps count one class). */
+  map: { labelled: number; classes: number } | null;
+  rgbBands: [number, number, number];
+}
+
+export type Request =
+  | { type: 'init' }
+  | { type: 'open'; files: File[]; data?: string; map?: string | false; fillNonFinite?: boolean }
+  | { type: 'synth'; rows: number; cols: number; bands: number; anomalies: number; seed: number }
+  | { type: 'picture'; bands: [number, number, number] }
+  | { type: 'spectrum'; row: number; col: number }
+  | { type: 'run'; task: Task; model: string; options: Record<string, number | string> }
+  | { type: 'cancel'; run: number };
+
+export interface RunResult {
+  task: Task;
+  model: string;
+  scene: string;
+  settings: Record<string, unknown>;
+  seconds: number;
+  /** Every output file by name (the same bytes `hsi detect` / `hsi cluster` write) and summary.json. */
+  files: Record<string, Uint8Array | string>;
+  /** All of them in one folder `<scene>-<model>/` (made in the worker: zipping is work). */
+  zip: { name: string; bytes: Uint8Array };
+  /** The map picture (scores.png or clusters.png) and, for scores, one without the contour. */
+  picture: Uint8Array;
+  plainPicture?: Uint8Array;
+  scoreRange?: [number, number];
+  auc?: { aucDF: number; aucDtau: number; aucFtau: number; snpr: number } | null;
+  /** ROC points (pf, pd), thinned for plotting. */
+  roc?: { pf: number[]; pd: number[] };
+  metrics?: { acc: number; nmi: number; kappa: number; ari: number; purity: number } | null;
+  legend?: { cluster: number; class: number | null; colour: string }[];
+}
+
+export type Reply =
+  | { type: 'ready'; models: ModelInfo[]; adapter: string }
+  | { type: 'scene'; scene: SceneInfo }
+  | { type: 'picture'; png: Uint8Array }
+  | { type: 'spectrum'; values: number[] }
+  | { type: 'result'; result: RunResult }
+  | { type: 'cancelled'; step: number; steps: number }
+  | { type: 'ok' }
+  | { type: 'error'; error: WorkerError };
+
+export interface WorkerError {
+  /**
+   * data: the file (DataError); option: a setting (OptionError); no-webgpu: no adapter
+   * (GpuUnavailableError); lost: the device is gone and the worker must be restarted; other.
+   */
+  kind: 'data' | 'option' | 'no-webgpu' | 'lost' | 'other';
+  message: string;
+  /** An ambiguous .mat file: the variables the user may pick from. */
+  choices?: { cubes: string[]; maps: string[] };
+}
+
+export interface ProgressEvent {
+  step: number;
+  steps: number;
+  loss: number;
+  stepsPerSecond: number;
+}
+
+/** Page → worker envelope. */
+export interface ToWorker {
+  id: number;
+  req: Request;
+}
+
+/** Worker → page envelope: a reply (ends the request) or a progress event of a run. */
+export type FromWorker = { id: number; reply: Reply } | { id: number; progress: ProgressEvent };

@@ -1,0 +1,115 @@
+/**
+ * One run in the worker: a registry method on the open scene, then the files the command line
+ * would write (report/detect.ts, report/cluster.ts) plus what the page draws (the map picture,
+ * a thinned ROC curve, the metrics). No method is named here: every registered one runs the same
+ * way (docs/engine.md#model-registry).
+ */
+import { zipSync } from 'fflate';
+import type { Gpu } from '../gpu/index.ts';
+import { describeGpu } from '../gpu/info.ts';
+import type { Cube, LabelMap } from '../data/cube.ts';
+import { scoreMapPng } from '../data/png.ts';
+import { rocCurve } from '../metrics/roc.ts';
+import { OptionError } from '../errors.ts';
+import { findModel } from '../models/index.ts';
+import type { ClusterOutput, DetectOutput, RunContext, Task } from '../models/registry.ts';
+import { detectionFiles, detectionSummary, pictureScale, scoreResult, type RunInfo } from '../report/detect.ts';
+import { clusterFiles, clusterSummary } from '../report/cluster.ts';
+import type { RunResult } from './protocol.ts';
+
+export interface OpenScene {
+  cube: Cube;
+  map?: LabelMap;
+  /** Scene name (file stem, or 'synthetic'), and file name (null when made in the page). */
+  name: string;
+  file: string | null;
+  loadSeconds: number;
+}
+
+export interface RunRequest {
+  task: Task;
+  model: string;
+  options: Record<string, number | string>;
+}
+
+/** At most ~`n` points of a curve, evenly by index, keeping both ends (uPlot draws them all). */
+function thin(pf: number[], pd: number[], n = 1000): { pf: number[]; pd: number[] } {
+  const step = Math.max(1, Math.ceil(pf.length / n));
+  const keep = pf.map((_, i) => i).filter((i) => i % step === 0 || i === pf.length - 1);
+  return { pf: keep.map((i) => pf[i]), pd: keep.map((i) => pd[i]) };
+}
+
+/** The smallest and largest finite value (a loop: spreading millions of values overflows the stack). */
+export function finiteRange(values: Float32Array): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  return [lo, hi];
+}
+
+/** The number of positive classes of a map (its labels > 0). */
+export const classCount = (map: LabelMap | undefined): number => (map ? new Set(Array.from(map.data).filter((v) => v > 0)).size : 0);
+
+/** Runs `req` on `scene`; null when the signal stopped training (nothing is made, like the CLI). */
+export async function runOnScene(gpu: Gpu, scene: OpenScene, req: RunRequest, ctx: RunContext): Promise<RunResult | { aborted: { step: number; steps: number } }> {
+  const options = { ...req.options };
+  if (req.task === 'cluster' && options.k === undefined) {
+    const k = classCount(scene.map);
+    if (k < 2) throw new OptionError(req.model, `k: expected the number of clusters (the scene has no ground truth with 2 or more classes to count), got none`);
+    options.k = k;
+  }
+  const entry = findModel(req.model, req.task);
+  entry.settings(options);
+  const t0 = performance.now();
+  const out = await entry.run(gpu, scene.cube, options, { ...ctx, gt: req.task === 'cluster' ? scene.map : undefined });
+  if (out.aborted) return { aborted: out.aborted };
+  const modelSeconds = (performance.now() - t0) / 1e3;
+  const info: RunInfo = {
+    scene: scene.name, file: scene.file, model: entry.name, seed: options.seed,
+    seconds: { load: scene.loadSeconds, train: out.trainSeconds ?? 0, model: modelSeconds, total: scene.loadSeconds + modelSeconds },
+    adapter: describeGpu(gpu).adapter, out: `${scene.name}-${entry.name}`,
+  };
+  const base = { task: req.task, model: entry.name, scene: scene.name, settings: out.settings, seconds: modelSeconds };
+  const made = req.task === 'detect' ? detectResult(scene, out as DetectOutput, info) : clusterResult(gpu, scene, out as ClusterOutput, info, options.k as number);
+  return { ...base, ...made, zip: zipFolder(info.out, made.files) };
+}
+
+/** The files as `<folder>/<name>` entries of a .zip (PNGs and .mat are compressed already: stored). */
+function zipFolder(folder: string, files: Record<string, Uint8Array | string>): { name: string; bytes: Uint8Array } {
+  const text = new TextEncoder();
+  const entries = Object.entries(files).map(([n, b]) => [`${folder}/${n}`, [typeof b === 'string' ? text.encode(b) : b, { level: /\.(png|mat)$/.test(n) ? 0 : 6 }]]);
+  return { name: `${folder}.zip`, bytes: zipSync(Object.fromEntries(entries)) };
+}
+
+type Made = Omit<RunResult, 'task' | 'model' | 'scene' | 'settings' | 'seconds' | 'zip'>;
+
+function detectResult(scene: OpenScene, out: DetectOutput, info: RunInfo): Made {
+  const { cube } = scene;
+  // Detection reads a map as 0/1 anomalies (value > 0), as `hsi detect` does.
+  const map = scene.map && { ...scene.map, data: scene.map.data.map((v) => (v > 0 ? 1 : 0)) };
+  const r = { cube, map, scores: out.scores };
+  const { names, bytes } = detectionFiles(r);
+  const auc = scoreResult(r);
+  bytes['summary.json'] = JSON.stringify(detectionSummary(info, cube, out, auc, names), null, 2) + '\n';
+  const roc = auc && map ? rocCurve(out.scores, map.data) : null;
+  return {
+    files: bytes, picture: bytes[names.scoreMap] as Uint8Array,
+    plainPicture: scoreMapPng(out.scores, cube.rows, cube.cols, { scale: pictureScale(cube.rows, cube.cols) }),
+    scoreRange: finiteRange(out.scores),
+    auc: auc && { aucDF: auc.aucDF, aucDtau: auc.aucDtau, aucFtau: auc.aucFtau, snpr: auc.snpr },
+    roc: roc ? thin(roc.map((p) => p.pf), roc.map((p) => p.pd)) : undefined,
+  };
+}
+
+function clusterResult(gpu: Gpu, scene: OpenScene, out: ClusterOutput, info: RunInfo, k: number): Made {
+  const gt = classCount(scene.map) > 0 ? scene.map : undefined;
+  const r = { cube: scene.cube, gt, labels: out.labels, k };
+  const made = clusterFiles(r);
+  const gtSource = gt ? `${scene.file ?? scene.name} (its label map)` : null;
+  const summary = clusterSummary({ ...info, gtSource, gpuPeakBytes: gpu.stats().peakLiveBytes }, r, out, made);
+  made.bytes['summary.json'] = JSON.stringify(summary, null, 2) + '\n';
+  const m = made.metrics;
+  return {
+    files: made.bytes, picture: made.bytes[made.names.clusters] as Uint8Array,
+    metrics: m && { acc: m.acc, nmi: m.nmi, kappa: m.kappa, ari: m.ari, purity: m.purity }, legend: made.legend,
+  };
+}

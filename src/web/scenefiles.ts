@@ -1,0 +1,84 @@
+/**
+ * The app's side of opening a scene: picked or dropped `File`s to a cube and map, through the
+ * same readers and variable choice as the command line (data/scene.ts). ENVI rasters come as
+ * two files (the .hdr and its raw file, matched by the names ENVI tools write) and are read
+ * through `File.slice` in chunks, so a large raw file is never copied whole (data/envi.ts).
+ */
+import { countNonFinite, DataError, handleNonFinite, type Cube, type LabelMap } from '../data/cube.ts';
+import { ENVI_RAW_SUFFIXES, readEnviBlob } from '../data/envi.ts';
+import { listMatVariables } from '../data/mat.ts';
+import { checkSceneFormat, readSceneBytes, sceneExt, SCENE_FORMATS } from '../data/scene.ts';
+
+export interface OpenOptions {
+  data?: string;
+  map?: string | false;
+  /** Replace NaN/Inf by band means (the CLI's --non-finite band-mean) instead of refusing them. */
+  fillNonFinite?: boolean;
+}
+
+export interface OpenedScene {
+  cube: Cube;
+  /** As stored: class labels when integer, else 0/1 (data/mat.ts mapKind 'auto'). */
+  map?: LabelMap;
+  file: string;
+  nonFinite: number;
+}
+
+/** A .mat file whose variable choice is ambiguous (or names a wrong one): the variables to pick from. */
+export class AmbiguousMatError extends Error {
+  override name = 'DataError';
+  constructor(message: string, readonly choices: { cubes: string[]; maps: string[] }) {
+    super(message);
+  }
+}
+
+const NON_FINITE = /(\d+) NaN\/Inf values in the cube/;
+
+/** Reads the scene the files hold: one .mat/.tif/.npy file, or an ENVI .hdr with its raw file. */
+export async function openFiles(files: File[], opts: OpenOptions = {}): Promise<OpenedScene> {
+  const hdr = files.find((f) => sceneExt(f.name) === '.hdr');
+  if (hdr) return openEnvi(hdr, files, opts);
+  if (files.length !== 1) {
+    throw new DataError(files.map((f) => f.name).join(', ') || 'files', `expected one scene file (${SCENE_FORMATS}) or an ENVI .hdr with its raw file, got ${files.length} files`, 'open one scene at a time');
+  }
+  const [file] = files;
+  checkSceneFormat(file.name);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  try {
+    const read = (fill: boolean): ReturnType<typeof readSceneBytes> =>
+      readSceneBytes(file.name, bytes, { data: opts.data, map: opts.map, mapKind: 'auto', nonFinite: fill ? 'band-mean' : 'error' });
+    try {
+      return { ...(await read(false)), file: file.name, nonFinite: 0 };
+    } catch (e) {
+      const m = e instanceof DataError ? NON_FINITE.exec(e.message) : null;
+      if (!m || !opts.fillNonFinite) throw e;
+      return { ...(await read(true)), file: file.name, nonFinite: Number(m[1]) };
+    }
+  } catch (e) {
+    throw sceneExt(file.name) === '.mat' && e instanceof DataError ? await withChoices(e, bytes, file.name) : e;
+  }
+}
+
+/** A .mat error with the file's cube and map variables attached, when there is a choice to make. */
+async function withChoices(e: DataError, bytes: Uint8Array, name: string): Promise<Error> {
+  let vars;
+  try {
+    vars = await listMatVariables(bytes, name);
+  } catch {
+    return e;
+  }
+  const cubes = vars.filter((v) => v.kind === 'cube').map((v) => v.name);
+  const maps = vars.filter((v) => v.kind === 'map').map((v) => v.name);
+  return cubes.length > 1 || maps.length > 1 ? new AmbiguousMatError(e.message, { cubes, maps }) : e;
+}
+
+async function openEnvi(hdr: File, files: File[], opts: OpenOptions): Promise<OpenedScene> {
+  const stem = hdr.name.replace(/\.hdr$/i, '');
+  const rawNames = ENVI_RAW_SUFFIXES.map((s) => stem + s).filter((n) => n !== hdr.name);
+  const raw = rawNames.map((n) => files.find((f) => f.name === n)).find((f) => f !== undefined);
+  if (!raw) throw new DataError(hdr.name, `raw file: expected one of ${rawNames.join(', ')} with the header, got ${files.map((f) => f.name).join(', ')}`, 'open the header and its raw file together');
+  const cube = await readEnviBlob(await hdr.text(), raw, raw.name);
+  const bad = countNonFinite(cube.data);
+  handleNonFinite(cube, opts.fillNonFinite ? 'band-mean' : 'error');
+  return { cube, file: hdr.name, nonFinite: bad };
+}
