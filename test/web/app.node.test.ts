@@ -3,38 +3,27 @@
 // methods in the worker, read the metrics it shows and compare them with the Node engine.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Browser } from 'playwright-core';
 import { readSceneBytes } from '../../src/data/scene.ts';
 import { readMat } from '../../src/data/mat.ts';
 import { findModel } from '../../src/models/index.ts';
 import { scoreResult } from '../../src/report/detect.ts';
 import { testGpu } from '../harness/gpu.ts';
 import { sharedData, skipMissing } from '../harness/shared-data.ts';
-import { buildApp, imageColours, launch, openApp, serveApp, shot, type AppPage } from './apphost.ts';
+import { id, imageColours, launch, openApp, shot, startApp, type AppPage, type AppSession } from './apphost.ts';
 
 const test = suite('web/app');
 const MUUFL = 'had/muufl_tgt_det_demo.mat';
-let server: Awaited<ReturnType<typeof serveApp>>;
-let browser: Browser;
+let session: AppSession;
 let app: AppPage;
 
-const id = (name: string): string => `[data-testid="${name}"]`;
-
 test.before(async () => {
-  await buildApp();
-  server = await serveApp();
-  browser = await launch(true);
-  app = await openApp(browser, server.origin);
-  await app.page.waitForSelector(`${id('file-input')}:not([disabled])`, { timeout: 60_000 });
+  session = await startApp('web/app');
+  app = session.app;
 });
 
-test.after(async () => {
-  if (app?.problems.length) console.log(`web/app: page problems:\n  ${app.problems.join('\n  ')}`);
-  await browser?.close();
-  server?.close();
-});
+test.after(() => session?.close());
 
-/** Picks the method, fills `options`, runs it and waits for the card or the final progress line. */
+/** Picks the method, fills `options` and clicks Run (settled() waits for the end). */
 async function run(task: string, model: string, options: Record<string, string> = {}): Promise<void> {
   const { page } = app;
   await page.selectOption(id('task'), task);
@@ -145,7 +134,7 @@ test('a corrupt file shows the data error the library gives', async () => {
 });
 
 test('no request left 127.0.0.1', () => {
-  const outside = app.requests.filter((u) => !u.startsWith(`${server.origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
+  const outside = app.requests.filter((u) => !u.startsWith(`${session.origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
   assert.equal(outside, []);
   assert.ok(app.requests.some((u) => u.endsWith('/worker.js')), 'the worker was loaded from the app');
 });
@@ -153,7 +142,7 @@ test('no request left 127.0.0.1', () => {
 test('Chromium without WebGPU: the page says which browsers and flags enable it', async () => {
   const plain = await launch(false);
   try {
-    const p = await openApp(plain, server.origin);
+    const p = await openApp(plain, session.origin);
     await p.page.waitForSelector(`${id('error')}:not([hidden])`, { timeout: 60_000 });
     const text = await p.page.textContent(id('error')) ?? '';
     assert.match(text, /WebGPU is needed/);

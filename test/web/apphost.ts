@@ -95,3 +95,28 @@ export function imageColours(page: Page, selector: string): Promise<number> {
     return c.width * c.height > 0 ? seen.size : 0;
   });
 }
+
+/** `[data-testid="name"]`: the app's stable hooks (README, Browser app). */
+export const id = (name: string): string => `[data-testid="${name}"]`;
+
+export interface AppSession {
+  origin: string;
+  browser: Browser;
+  app: AppPage;
+  close(): Promise<void>;
+}
+
+/** Builds and serves the app, opens it in Chromium with WebGPU, and waits until the GPU is up. */
+export async function startApp(suiteName: string): Promise<AppSession> {
+  await buildApp();
+  const server = await serveApp();
+  const browser = await launch(true);
+  const app = await openApp(browser, server.origin);
+  const close = async (): Promise<void> => {
+    if (app.problems.length) console.log(`${suiteName}: page problems:\n  ${app.problems.join('\n  ')}`);
+    await browser.close();
+    server.close();
+  };
+  await app.page.waitForSelector(`${id('file-input')}:not([disabled])`, { timeout: 60_000 });
+  return { origin: server.origin, browser, app, close };
+}

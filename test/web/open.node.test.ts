@@ -3,31 +3,20 @@
 // the CLI), and a click on the picture that plots the pixel's spectrum.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Browser } from 'playwright-core';
 import { makeCube } from '../../src/data/cube.ts';
 import { cubeVariable, mapVariable, writeMat } from '../../src/data/matwrite.ts';
-import { buildApp, launch, openApp, serveApp, shot, type AppPage } from './apphost.ts';
+import { id, shot, startApp, type AppPage, type AppSession } from './apphost.ts';
 
 const test = suite('web/open');
-let server: Awaited<ReturnType<typeof serveApp>>;
-let browser: Browser;
+let session: AppSession;
 let app: AppPage;
 
-const id = (name: string): string => `[data-testid="${name}"]`;
-
 test.before(async () => {
-  await buildApp();
-  server = await serveApp();
-  browser = await launch(true);
-  app = await openApp(browser, server.origin);
-  await app.page.waitForSelector(`${id('file-input')}:not([disabled])`, { timeout: 60_000 });
+  session = await startApp('web/open');
+  app = session.app;
 });
 
-test.after(async () => {
-  if (app?.problems.length) console.log(`web/open: page problems:\n  ${app.problems.join('\n  ')}`);
-  await browser?.close();
-  server?.close();
-});
+test.after(() => session?.close());
 
 const info = async (): Promise<string> => (await app.page.textContent(id('scene-info'))) ?? '';
 
