@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGpu, describeGpu, type Gpu } from '../index.ts';
-import { DataError, type Cube, type LabelMap } from '../data/cube.ts';
+import type { Cube, LabelMap } from '../data/cube.ts';
+import { checkMapSize } from '../data/scene.ts';
 import { readMatMap } from '../data/mat.ts';
 import { DEFAULT_MODELS, modelsFor } from '../models/index.ts';
 import { choice, interruptible, sceneStem, UsageError, writeAtomic, type Command } from './common.ts';
@@ -40,9 +41,7 @@ async function groundTruth(spec: string | undefined, file: string, cube: Cube, o
     gt = await readMatMap(await readBytes(f), path.basename(f), { map: v, mapKind: 'labels' });
     source = `${path.basename(f)}${v ? `:${v}` : ''}`;
   }
-  if (gt && (gt.rows !== cube.rows || gt.cols !== cube.cols)) {
-    throw new DataError(source ?? 'gt', `size: expected ${cube.rows}×${cube.cols} like the scene, got ${gt.rows}×${gt.cols}`, 'pass the ground truth of this scene');
-  }
+  if (gt) checkMapSize(source ?? 'gt', cube, gt);
   return { gt, source };
 }
 

@@ -63,6 +63,13 @@ export async function readSceneBytes(name: string, bytes: Uint8Array, opts: Scen
   return { cube };
 }
 
+/** Refuses a ground truth from its own file (`source`) whose size is not the cube's. */
+export function checkMapSize(source: string, cube: Cube, map: LabelMap): void {
+  if (map.rows !== cube.rows || map.cols !== cube.cols) {
+    throw new DataError(source, `size: expected ${cube.rows}×${cube.cols} like the scene, got ${map.rows}×${map.cols}`, 'pass the ground truth of this scene');
+  }
+}
+
 /** What `hsi inspect` prints about a cube and the browser app shows of an open scene. */
 export interface CubeSummary {
   file: string;

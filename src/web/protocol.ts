@@ -26,7 +26,7 @@ export interface SceneInfo extends CubeSummary {
   /** NaN/Inf values the file held and the app replaced by band means (0: none, or refused). */
   filled: number;
   /** Ground-truth map: how many labelled pixels and classes (0/1 maps count one class). */
-  map: { labelled: number; classes: number } | null;
+  map: { labelled: number; classes: number; file?: string } | null;
   rgbBands: [number, number, number];
 }
 

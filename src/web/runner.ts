@@ -23,6 +23,8 @@ export interface OpenScene {
   /** Scene name (file stem, or 'synthetic'), and file name (null when made in the page). */
   name: string;
   file: string | null;
+  /** The ground truth's own file, when it came in one (else the map is the scene file's). */
+  mapFile?: string;
   loadSeconds: number;
 }
 
@@ -104,7 +106,7 @@ function clusterResult(gpu: Gpu, scene: OpenScene, out: ClusterOutput, info: Run
   const gt = classCount(scene.map) > 0 ? scene.map : undefined;
   const r = { cube: scene.cube, gt, labels: out.labels, k };
   const made = clusterFiles(r);
-  const gtSource = gt ? `${scene.file ?? scene.name} (its label map)` : null;
+  const gtSource = !gt ? null : scene.mapFile ?? `${scene.file ?? scene.name} (its label map)`;
   const summary = clusterSummary({ ...info, gtSource, gpuPeakBytes: gpu.stats().peakLiveBytes }, r, out, made);
   made.bytes['summary.json'] = JSON.stringify(summary, null, 2) + '\n';
   const m = made.metrics;

@@ -6,8 +6,8 @@
  */
 import { countNonFinite, DataError, handleNonFinite, type Cube, type LabelMap } from '../data/cube.ts';
 import { ENVI_RAW_SUFFIXES, readEnviBlob } from '../data/envi.ts';
-import { listMatVariables } from '../data/mat.ts';
-import { checkSceneFormat, readSceneBytes, sceneExt, SCENE_FORMATS } from '../data/scene.ts';
+import { listMatVariables, readMatMap } from '../data/mat.ts';
+import { checkMapSize, checkSceneFormat, readSceneBytes, sceneExt, SCENE_FORMATS, type Scene } from '../data/scene.ts';
 
 export interface OpenOptions {
   data?: string;
@@ -21,6 +21,8 @@ export interface OpenedScene {
   /** As stored: class labels when integer, else 0/1 (data/mat.ts mapKind 'auto'). */
   map?: LabelMap;
   file: string;
+  /** The ground truth's own file, when it came in one. */
+  mapFile?: string;
   nonFinite: number;
 }
 
@@ -34,29 +36,53 @@ export class AmbiguousMatError extends Error {
 
 const NON_FINITE = /(\d+) NaN\/Inf values in the cube/;
 
-/** Reads the scene the files hold: one .mat/.tif/.npy file, or an ENVI .hdr with its raw file. */
+/**
+ * Reads the scene the files hold: one .mat/.tif/.npy file, an ENVI .hdr with its raw file, or two
+ * .mat files, a scene and its ground truth in a file of its own (SalinasA_gt.mat; the CLI's --gt).
+ */
 export async function openFiles(files: File[], opts: OpenOptions = {}): Promise<OpenedScene> {
   const hdr = files.find((f) => sceneExt(f.name) === '.hdr');
   if (hdr) return openEnvi(hdr, files, opts);
+  if (files.length === 2 && files.every((f) => sceneExt(f.name) === '.mat')) return openWithGt(files, opts);
   if (files.length !== 1) {
-    throw new DataError(files.map((f) => f.name).join(', ') || 'files', `expected one scene file (${SCENE_FORMATS}) or an ENVI .hdr with its raw file, got ${files.length} files`, 'open one scene at a time');
+    throw new DataError(files.map((f) => f.name).join(', ') || 'files', `expected one scene file (${SCENE_FORMATS}), an ENVI .hdr with its raw file, or a .mat scene with its ground-truth .mat, got ${files.length} files`, 'open one scene at a time');
   }
   const [file] = files;
   checkSceneFormat(file.name);
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
-    const read = (fill: boolean): ReturnType<typeof readSceneBytes> =>
-      readSceneBytes(file.name, bytes, { data: opts.data, map: opts.map, mapKind: 'auto', nonFinite: fill ? 'band-mean' : 'error' });
-    try {
-      return { ...(await read(false)), file: file.name, nonFinite: 0 };
-    } catch (e) {
-      const m = e instanceof DataError ? NON_FINITE.exec(e.message) : null;
-      if (!m || !opts.fillNonFinite) throw e;
-      return { ...(await read(true)), file: file.name, nonFinite: Number(m[1]) };
-    }
+    return { ...(await readFilling(file.name, bytes, opts)), file: file.name };
   } catch (e) {
     throw sceneExt(file.name) === '.mat' && e instanceof DataError ? await withChoices(e, bytes, file.name) : e;
   }
+}
+
+/** readSceneBytes refusing NaN/Inf, or replacing them by band means when asked; returns how many. */
+async function readFilling(name: string, bytes: Uint8Array, opts: OpenOptions): Promise<Scene & { nonFinite: number }> {
+  const read = (fill: boolean): Promise<Scene> =>
+    readSceneBytes(name, bytes, { data: opts.data, map: opts.map, mapKind: 'auto', nonFinite: fill ? 'band-mean' : 'error' });
+  try {
+    return { ...(await read(false)), nonFinite: 0 };
+  } catch (e) {
+    const m = e instanceof DataError ? NON_FINITE.exec(e.message) : null;
+    if (!m || !opts.fillNonFinite) throw e;
+    return { ...(await read(true)), nonFinite: Number(m[1]) };
+  }
+}
+
+/** A scene .mat and a ground-truth .mat (the one without a cube), its map checked against the cube. */
+async function openWithGt(files: File[], opts: OpenOptions): Promise<OpenedScene> {
+  const bytes = await Promise.all(files.map(async (f) => new Uint8Array(await f.arrayBuffer())));
+  const vars = await Promise.all(files.map((f, i) => listMatVariables(bytes[i], f.name)));
+  const hasCube = vars.map((v) => v.some((x) => x.kind === 'cube'));
+  if (hasCube[0] === hasCube[1]) {
+    throw new DataError(`${files[0].name}, ${files[1].name}`, `expected a scene .mat and a ground-truth .mat without a cube, got ${hasCube[0] ? 'two' : 'no'} files with a cube`, 'open one scene at a time');
+  }
+  const [s, g] = hasCube[0] ? [0, 1] : [1, 0];
+  const scene = await readFilling(files[s].name, bytes[s], { ...opts, map: false });
+  const map = await readMatMap(bytes[g], files[g].name, { mapKind: 'labels' });
+  checkMapSize(files[g].name, scene.cube, map);
+  return { ...scene, map, file: files[s].name, mapFile: files[g].name };
 }
 
 /** A .mat error with the file's cube and map variables attached, when there is a choice to make. */

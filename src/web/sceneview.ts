@@ -20,7 +20,7 @@ function facts(s: SceneInfo): HTMLElement {
     ['values', `${fmt(s.min)} … ${fmt(s.max)}`],
     ['NaN/Inf', s.filled ? `${s.filled} (replaced by band means)` : String(s.nonFinite)],
     ['wavelengths', wl ? `${fmt(wl[0])} … ${fmt(wl[1])}` : 'not in the file'],
-    ['ground truth', s.map ? `${s.map.labelled} labelled pixels, ${s.map.classes} class${s.map.classes === 1 ? '' : 'es'}` : 'none'],
+    ['ground truth', s.map ? `${s.map.labelled} labelled pixels, ${s.map.classes} class${s.map.classes === 1 ? '' : 'es'}${s.map.file ? ` (${s.map.file})` : ''}` : 'none'],
   ];
   if (s.constantBands.length) rows.push(['constant bands', s.constantBands.join(', ')]);
   return h('dl', { class: 'facts', 'data-testid': 'scene-info' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));

@@ -33,7 +33,7 @@ function sceneInfo(s: OpenScene, filled: number): SceneInfo {
   const labelled = map ? map.data.reduce((n, v) => n + (v > 0 ? 1 : 0), 0) : 0;
   return {
     ...summarizeCube(s.file ?? 'synthetic', cube), synthetic: s.file === null, bandWavelengths: cube.wavelengths, filled,
-    map: map ? { labelled, classes: classCount(map) } : null, rgbBands: defaultRgbBands(cube),
+    map: map ? { labelled, classes: classCount(map), file: s.mapFile } : null, rgbBands: defaultRgbBands(cube),
   };
 }
 
@@ -45,7 +45,7 @@ function needScene(): OpenScene {
 async function open(req: Extract<Request, { type: 'open' }>): Promise<Reply> {
   const t0 = performance.now();
   const r = await openFiles(req.files, req);
-  scene = { cube: r.cube, map: r.map, name: r.file.replace(/\.[^.]+$/, ''), file: r.file, loadSeconds: (performance.now() - t0) / 1e3 };
+  scene = { cube: r.cube, map: r.map, name: r.file.replace(/\.[^.]+$/, ''), file: r.file, mapFile: r.mapFile, loadSeconds: (performance.now() - t0) / 1e3 };
   return { type: 'scene', scene: sceneInfo(scene, r.nonFinite) };
 }
 

@@ -5,9 +5,17 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeCube } from '../../src/data/cube.ts';
 import { cubeVariable, mapVariable, writeMat } from '../../src/data/matwrite.ts';
+import { readMatMap } from '../../src/data/mat.ts';
+import { readSceneBytes } from '../../src/data/scene.ts';
+import { clusterScores } from '../../src/metrics/cluster.ts';
+import { findModel } from '../../src/models/index.ts';
+import { testGpu } from '../harness/gpu.ts';
+import { sharedData, skipMissing } from '../harness/shared-data.ts';
 import { id, shot, startApp, type AppPage, type AppSession } from './apphost.ts';
 
 const test = suite('web/open');
+const SALINAS = 'clust/SalinasA_corrected.mat';
+const SALINAS_GT = 'clust/SalinasA_gt.mat';
 let session: AppSession;
 let app: AppPage;
 
@@ -70,6 +78,29 @@ test('a click on the picture plots that pixel\'s spectrum', async () => {
   await app.page.waitForSelector(`${id('spectrum')} canvas`);
   assert.match(await app.page.textContent(id('spectrum')) ?? '', 'Spectrum at row 2, column 3');
   await shot(app.page, '9-spectrum');
+});
+
+test('SalinasA with its ground truth in a second file: k-means shows the ACC Node computes', async () => {
+  const [sceneBytes, gtBytes] = await Promise.all([sharedData(SALINAS), sharedData(SALINAS_GT)]);
+  if (!sceneBytes) return skipMissing('web/open SalinasA', SALINAS);
+  if (!gtBytes) return skipMissing('web/open SalinasA', SALINAS_GT);
+  const { page } = app;
+  await page.setInputFiles(id('file-input'), [`../shared/data/${SALINAS}`, `../shared/data/${SALINAS_GT}`]);
+  await page.waitForSelector(id('scene-picture'));
+  assert.match(await info(), /labelled pixels, 6 classes \(SalinasA_gt\.mat\)/);
+  await page.selectOption(id('task'), 'cluster');
+  await page.selectOption(id('model'), 'kmeans');
+  await page.fill(id('option-restarts'), '1');
+  await page.click(id('run'));
+  await page.waitForSelector(`${id('run')}:not([disabled])`, { timeout: 120_000 });
+  const shown = Number(/^ACC ([\d.]+)/.exec(await page.locator(id('result-metrics')).first().textContent() ?? '')?.[1]);
+  const { cube } = await readSceneBytes('SalinasA_corrected.mat', sceneBytes, { map: false });
+  const gt = await readMatMap(gtBytes, 'SalinasA_gt.mat', { mapKind: 'labels' });
+  const out = await findModel('kmeans', 'cluster').run(await testGpu(), cube, { k: 6, restarts: 1 });
+  const node = clusterScores(out.labels, gt.data, { ignore: 0, clusters: 6 }).acc;
+  assert.ok(Math.abs(shown - node) <= 5e-5, `ACC: page ${shown}, Node ${node}`);
+  assert.is(await page.locator(`${id('run-card')} >> nth=0 >> .legend li`).count(), 6);
+  await shot(page, '10-salinas-kmeans');
 });
 
 test.run();
