@@ -1,6 +1,9 @@
 // Builds the browser app into dist/web/ (a static site: index.html, app.js, worker.js, styles),
 // with the library's esbuild settings (WGSL as text, the wasm embedded; scripts/esbuild-config.mjs).
-//   node scripts/app-build.mjs        build once
+//   node scripts/app-build.mjs                 build once
+//   node scripts/app-build.mjs --example DIR   bundle the README's embedding example written to DIR
+//                                              (main.ts, rx-worker.ts) into DIR, with 'hsi-gpu' this
+//                                              checkout's sources (test/web/embed.node.test.ts)
 // scripts/app.mjs imports appBuildOptions to serve the same build with esbuild's server.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -27,8 +30,18 @@ export async function buildApp() {
   await esbuild.build(appBuildOptions());
 }
 
+/** The README's `esbuild main.ts rx-worker.ts --bundle --format=esm`, run on this checkout. */
+export async function buildExample(dir) {
+  await esbuild.build({
+    ...baseOptions('browser'), entryPoints: [path.join(dir, 'main.ts'), path.join(dir, 'rx-worker.ts')], outdir: dir,
+    alias: { 'hsi-gpu': path.join(root, 'src/index.ts') },
+  });
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const t0 = performance.now();
-  await buildApp();
-  console.log(`app: dist/web in ${(performance.now() - t0).toFixed(0)} ms`);
+  const i = process.argv.indexOf('--example');
+  if (i > 0) await buildExample(path.resolve(process.argv[i + 1]));
+  else await buildApp();
+  console.log(`app: ${i > 0 ? process.argv[i + 1] : 'dist/web'} in ${(performance.now() - t0).toFixed(0)} ms`);
 }

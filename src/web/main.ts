@@ -58,9 +58,11 @@ class App {
   /** Pickers for an ambiguous .mat file: the cube and map variables (the CLI's --data and --map). */
   private choices(c: { cubes: string[]; maps: string[] }): HTMLElement {
     const cube = h('select', { 'data-testid': 'pick-data' }, ...c.cubes.map((n) => h('option', { value: n }, n)));
-    const map = h('select', { 'data-testid': 'pick-map' }, h('option', { value: '' }, '(no map)'), ...c.maps.map((n) => h('option', { value: n }, n)));
+    // '' leaves the map to the reader's choice (as the CLI without --map); NONE opens without one.
+    const NONE = '\u0000none';
+    const map = h('select', { 'data-testid': 'pick-map' }, h('option', { value: '' }, '(automatic)'), h('option', { value: NONE }, '(none)'), ...c.maps.map((n) => h('option', { value: n }, n)));
     const go = (): void => {
-      if (this.lastOpen?.type === 'open') void this.open({ ...this.lastOpen, data: cube.value || undefined, map: map.value || false });
+      if (this.lastOpen?.type === 'open') void this.open({ ...this.lastOpen, data: cube.value || undefined, map: map.value === NONE ? false : map.value || undefined });
     };
     return h('div', { class: 'choices' }, h('label', {}, 'cube ', cube), h('label', {}, 'map ', map), h('button', { 'data-testid': 'pick-open', onclick: go }, 'Open with these'));
   }

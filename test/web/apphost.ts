@@ -21,11 +21,11 @@ export async function buildApp(): Promise<void> {
   await promisify(execFile)('node', ['scripts/app-build.mjs']);
 }
 
-/** Serves dist/web/; resolves with the origin and a function that stops the server. */
-export function serveApp(): Promise<{ origin: string; close: () => void }> {
+/** Serves `dir` (dist/web/); resolves with the origin and a function that stops the server. */
+export function serveApp(dir = WEB): Promise<{ origin: string; close: () => void }> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x').pathname;
-    const file = path.join(WEB, url === '/' ? 'index.html' : path.normalize(url).replace(/^([/\\])+/, ''));
+    const file = path.join(dir, url === '/' ? 'index.html' : path.normalize(url).replace(/^([/\\])+/, ''));
     let body: Buffer;
     try {
       body = readFileSync(file);
