@@ -4,7 +4,7 @@
  * A new registered method appears here with no change to the app (docs/engine.md#model-registry).
  */
 import type { Task } from '../models/registry.ts';
-import { clear, h } from './dom.ts';
+import { clear, h } from './ui.ts';
 import type { ModelInfo } from './protocol.ts';
 
 export interface RunChoice {

@@ -4,12 +4,10 @@
  * parts together; the worker (worker.ts) does every computation, the library's readers and
  * methods do the work, and nothing leaves the machine.
  */
-import { WorkerClient } from './client.ts';
-import { h } from './dom.ts';
+import { h } from './ui.ts';
 import { ModelForm } from './form.ts';
-import { ProgressView } from './progress.ts';
-import type { Reply, Request, WorkerError } from './protocol.ts';
-import { runCard } from './results.ts';
+import { WorkerClient, type Reply, type Request, type WorkerError } from './protocol.ts';
+import { ProgressView, runCard } from './results.ts';
 import { SceneView } from './sceneview.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.querySelector<T>(`[data-testid="${id}"]`)!;

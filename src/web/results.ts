@@ -1,13 +1,50 @@
 /**
- * One finished run as a card: the map (score map with a colour bar and a ground-truth outline
+ * A run's progress (a bar; step, loss, steps/s and ETA as text, data-testid "progress"; the loss
+ * curve; methods without training steps say they are running until they end), then the finished
+ * run as a card: the map (score map with a colour bar and a ground-truth outline
  * toggle, or the cluster map with its legend), the metrics as plain text (data-testid
  * "result-metrics"), the ROC curve, and downloads of the same files the command line writes
  * (plus all of them as one .zip). Cards stay in a list, newest first, side by side.
  */
 import { colormapTable } from '../data/colormap.ts';
-import { downloadLink, h, pngImage } from './dom.ts';
-import { linePlot } from './plot.ts';
-import type { RunResult } from './protocol.ts';
+import { downloadLink, h, linePlot, pngImage } from './ui.ts';
+import type { ProgressEvent, RunResult } from './protocol.ts';
+
+const eta = (s: number): string => (s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`);
+
+/** A run's progress panel: update() on each progress event, finish() with the last line. */
+export class ProgressView {
+  readonly el: HTMLElement;
+  private bar = h('progress', { max: 1, value: 0 });
+  private text = h('span', { 'data-testid': 'progress' }, '');
+  private plotBox = h('div', {});
+  private loss: ReturnType<typeof linePlot> | null = null;
+  private steps: number[] = [];
+  private losses: number[] = [];
+
+  constructor(model: string) {
+    this.text.textContent = `${model}: running…`;
+    this.el = h('div', { class: 'progress' }, this.bar, this.text, this.plotBox);
+    this.bar.removeAttribute('value');
+  }
+
+  update(p: ProgressEvent): void {
+    this.bar.max = p.steps;
+    this.bar.value = p.step;
+    const left = p.stepsPerSecond > 0 ? (p.steps - p.step) / p.stepsPerSecond : NaN;
+    this.text.textContent = `step ${p.step}/${p.steps}, loss ${p.loss.toPrecision(4)}, ${p.stepsPerSecond.toFixed(2)} steps/s, ETA ${Number.isFinite(left) ? eta(left) : '…'}`;
+    this.steps.push(p.step);
+    this.losses.push(p.loss);
+    this.loss ??= linePlot(this.plotBox, { title: 'Training loss', x: 'step', y: 'loss', width: 320, height: 160, testid: 'loss-curve' });
+    this.loss.set(this.steps, this.losses);
+  }
+
+  /** The final line: done, cancelled or failed. */
+  finish(text: string): void {
+    this.text.textContent = text;
+    if (!this.bar.hasAttribute('value')) this.bar.value = 0;
+  }
+}
 
 const fmt = (v: number): string => String(+v.toPrecision(4));
 

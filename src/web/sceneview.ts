@@ -4,10 +4,8 @@
  * click on a pixel plots its spectrum. Pictures and spectra come from the worker, which holds
  * the cube, so the page never copies it.
  */
-import type { WorkerClient } from './client.ts';
-import { h, pngImage } from './dom.ts';
-import { linePlot } from './plot.ts';
-import type { SceneInfo } from './protocol.ts';
+import type { SceneInfo, WorkerClient } from './protocol.ts';
+import { h, linePlot, pngImage } from './ui.ts';
 
 const fmt = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(+v.toPrecision(5)));
 

@@ -1,7 +1,10 @@
 /**
- * The few DOM helpers the app needs instead of a framework: build an element, show a PNG's
- * bytes as an image, offer bytes as a download, and read a form control's value.
+ * The app's drawing primitives instead of a framework: build an element, show a PNG's bytes as an
+ * image, offer bytes as a download, and line plots (a spectrum, the loss curve, a ROC curve)
+ * through uPlot, whose axes, ticks and scaling spare the app axes of its own.
  */
+import uPlot from 'uplot';
+
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | undefined | ((e: Event) => void)>;
 
@@ -40,4 +43,37 @@ export function pngImage(png: Uint8Array, alt: string, testid?: string): HTMLIma
 /** Removes every child of `el`. */
 export function clear(el: Element): void {
   el.replaceChildren();
+}
+
+/** A line plot's titles, size and fixed ranges. */
+export interface PlotSpec {
+  title: string;
+  x: string;
+  y: string;
+  width?: number;
+  height?: number;
+  /** Fixed ranges (a ROC curve lives in [0, 1] × [0, 1]). */
+  xRange?: [number, number];
+  yRange?: [number, number];
+  /** Draw points only when there are few (a spectrum of a few bands). */
+  points?: boolean;
+  /** testid of the plot's wrapper element. */
+  testid?: string;
+}
+
+/** A one-series line plot in `parent`; `set` replaces its data. */
+export function linePlot(parent: HTMLElement, spec: PlotSpec): { set(x: number[], y: number[]): void; el: HTMLElement } {
+  const wrap = document.createElement('div');
+  wrap.className = 'plot';
+  if (spec.testid) wrap.dataset.testid = spec.testid;
+  parent.append(wrap);
+  const fixed = (r?: [number, number]) => (r ? { range: r as uPlot.Range.MinMax } : {});
+  const plot = new uPlot({
+    title: spec.title, width: spec.width ?? 360, height: spec.height ?? 200,
+    legend: { show: false }, cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: false, ...fixed(spec.xRange) }, y: fixed(spec.yRange) },
+    axes: [{ label: spec.x, size: 40 }, { label: spec.y, size: 56 }],
+    series: [{}, { stroke: '#3b6ea5', width: 1.5, points: { show: spec.points ?? false } }],
+  }, [[], []], wrap);
+  return { el: wrap, set: (x, y) => plot.setData([x, y]) };
 }
