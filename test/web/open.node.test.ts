@@ -7,6 +7,8 @@ import { makeCube } from '../../src/data/cube.ts';
 import { cubeVariable, mapVariable, writeMat } from '../../src/data/matwrite.ts';
 import { readMatMap } from '../../src/data/mat.ts';
 import { readSceneBytes } from '../../src/data/scene.ts';
+import { writeNpy } from '../../src/data/npy.ts';
+import { writeTiffRef } from '../ref/tiff.ts';
 import { clusterScores } from '../../src/metrics/cluster.ts';
 import { findModel } from '../../src/models/index.ts';
 import { testGpu } from '../harness/gpu.ts';
@@ -43,6 +45,22 @@ test('ENVI: the .hdr and its raw file open together, with the header wavelengths
   assert.match(text, '450 … 650');
   // Red, green, blue default to the bands nearest 640, 550 and 460 nm (data/png.ts).
   assert.equal(await Promise.all(['red', 'green', 'blue'].map((c) => app.page.inputValue(id(`band-${c}`)))), ['4', '2', '0']);
+});
+
+test('GeoTIFF and .npy cubes open through the same readers as the CLI', async () => {
+  const [rows, cols, n] = [9, 11, 4];
+  const bands = Array.from({ length: n }, (_, b) => Array.from({ length: rows * cols }, (_, i) => Math.fround(b * 1000 + i)));
+  const tif = writeTiffRef([{ rows, cols, bands, type: 'f32', planar: false }], true);
+  await app.page.setInputFiles(id('file-input'), { name: 'cube.tif', mimeType: 'image/tiff', buffer: Buffer.from(tif) });
+  await app.page.waitForSelector(id('scene-picture'));
+  assert.match(await info(), `${rows} × ${cols} pixels, ${n} bands`);
+  assert.match(await info(), `0 … ${(n - 1) * 1000 + rows * cols - 1}`);
+  // rows × cols × bands (the CLI's 'hwc' layout for .npy).
+  const hwc = Float32Array.from({ length: rows * cols * n }, (_, i) => -i);
+  await app.page.setInputFiles(id('file-input'), { name: 'cube.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(writeNpy(hwc, [rows, cols, n])) });
+  await app.page.waitForFunction(() => /cube\.npy/.test(document.querySelector('[data-testid="scene-info"]')?.textContent ?? ''));
+  assert.match(await info(), `${rows} × ${cols} pixels, ${n} bands`);
+  assert.match(await info(), `${-(rows * cols * n - 1)} … 0`);
 });
 
 test('an ENVI header without its raw file says which names it looked for', async () => {
