@@ -86,6 +86,7 @@ function wrap(text: string, indent: number, width: number): string[] {
 /** Runs a method, drawing its training progress on stderr unless `quiet`. */
 export async function runModel<T extends Task>(gpu: Gpu, entry: ModelEntry<T>, cube: Cube, options: OptionValues, o: { signal?: AbortSignal; quiet?: boolean; gt?: LabelMap }): Promise<RunOutput<T>> {
   let bar: ReturnType<typeof progress> | undefined;
+  let pass: string | null = null;
   const start = performance.now();
   try {
     return await entry.run(gpu, cube, options, {
@@ -96,6 +97,16 @@ export async function runModel<T extends Task>(gpu: Gpu, entry: ModelEntry<T>, c
         if (o.quiet) return;
         bar ??= progress({ unit: 'step', total: p.steps, start });
         bar.update({ done: p.step, loss: p.loss });
+      },
+      // A pass after training (SSCC's assignment of every pixel) gets a bar of its own.
+      onPass: (p) => {
+        if (o.quiet) return;
+        if (pass !== p.pass) {
+          bar?.stop();
+          bar = progress({ unit: p.unit, total: p.total, loss: false });
+          pass = p.pass;
+        }
+        bar!.update({ done: p.done });
       },
     });
   } finally {

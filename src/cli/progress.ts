@@ -28,6 +28,8 @@ export interface ProgressOptions {
   every?: number;
   /** When the work began (performance.now()), if before this call; rates and ETAs count from it. */
   start?: number;
+  /** Show a loss column (default true; false for work that has none, e.g. a scoring pass). */
+  loss?: boolean;
 }
 
 const fmtTime = (s: number): string => {
@@ -48,7 +50,7 @@ export function progress(opts: ProgressOptions): Progress {
 function barProgress(opts: ProgressOptions, stream: NodeJS.WriteStream, rate: (done: number) => number): Progress {
   const bar = new cliProgress.SingleBar({
     stream,
-    format: `${opts.unit} {value}/{total} [{bar}] loss {loss} · {rate} ${opts.unit}/s · ETA {eta_formatted}`,
+    format: `${opts.unit} {value}/{total} [{bar}]${opts.loss === false ? '' : ' loss {loss} ·'} {rate} ${opts.unit}/s · ETA {eta_formatted}`,
     hideCursor: true,
     etaBuffer: 20,
   }, cliProgress.Presets.shades_classic);
@@ -72,7 +74,8 @@ function lineProgress(opts: ProgressOptions, stream: NodeJS.WriteStream, t0: num
     const r = rate(u.done);
     const eta = (opts.total - u.done) / r;
     const elapsed = (performance.now() - t0) / 1000;
-    stream.write(`${opts.unit} ${u.done}/${opts.total} loss ${fmtLoss(u.loss)} · ${r.toPrecision(3)} ${opts.unit}/s · ${fmtTime(elapsed)} elapsed · ETA ${fmtTime(eta)}\n`);
+    const loss = opts.loss === false ? '' : ` loss ${fmtLoss(u.loss)} ·`;
+    stream.write(`${opts.unit} ${u.done}/${opts.total}${loss} ${r.toPrecision(3)} ${opts.unit}/s · ${fmtTime(elapsed)} elapsed · ETA ${fmtTime(eta)}\n`);
   };
   return {
     update: (u) => {

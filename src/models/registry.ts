@@ -26,11 +26,21 @@ export type OptionSpec =
 /** Option values by name (camelCase; the CLI spells them --kebab-case). */
 export type OptionValues = Record<string, number | string | undefined>;
 
+/** A pass over the scene after training: what it does, what it counts, how far it is. */
+export interface PassProgress {
+  pass: string;
+  unit: string;
+  done: number;
+  total: number;
+}
+
 export interface RunContext {
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
   /** Report progress at most this often (ms). */
   progressMs?: number;
+  /** Progress of a long pass after training (e.g. assigning every pixel of a large scene). */
+  onPass?: (p: PassProgress) => void;
   /**
    * The ground truth, for a protocol that trains on the labelled pixels (SSCC's paper protocol,
    * asked for by an option). Never used to select a model, a step or a setting.
@@ -43,7 +53,7 @@ interface RunOutputBase {
   settings: Record<string, unknown>;
   /** Seconds spent training (learned methods). */
   trainSeconds?: number;
-  /** The signal stopped training: the map is empty and nothing should be written. */
+  /** The signal stopped the run (in training or a later pass): the map is empty and nothing should be written. */
   aborted?: { step: number; steps: number };
 }
 

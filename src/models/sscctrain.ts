@@ -136,17 +136,33 @@ export async function trainSscc(gpu: Gpu, cube: Cube, opts: SsccTrainOptions = {
   }
 }
 
-/** The cluster of every pixel (row-major), by the argmax of its un-augmented patch, eval mode, in batches. */
-export async function ssccAssign(gpu: Gpu, r: Pick<SsccResult, 'model' | 'data'>, batch = 1024): Promise<Int32Array> {
+export interface AssignOptions {
+  /** Pixels per forward pass (default 1024). */
+  batch?: number;
+  /** Stops between batches: the result is then null. */
+  signal?: AbortSignal;
+  /** Called after each batch with the pixels assigned so far (a large scene takes minutes). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The cluster of every pixel (row-major), by the argmax of its un-augmented patch, eval mode, in
+ * batches; null when the signal stopped it.
+ */
+export async function ssccAssign(gpu: Gpu, r: Pick<SsccResult, 'model' | 'data'>, opts: AssignOptions = {}): Promise<Int32Array | null> {
+  const { batch = 1024, signal, onProgress } = opts;
+  if (!Number.isInteger(batch) || batch < 1) throw new OptionError('ssccAssign', `batch: expected a positive integer, got ${batch}`);
   const { rows, cols, bands } = r.data.components;
   const n = rows * cols;
   const out = new Int32Array(n);
   r.model.eval();
   for (let start = 0; start < n; start += batch) {
+    if (signal?.aborted) return null;
     const centres = Int32Array.from({ length: Math.min(batch, n - start) }, (_, i) => start + i);
     const x = await standardPatches(r.data, centres);
     const labels = await noGrad(() => scope(async () => (await argmax(r.model.forward(tensor(gpu, x, [centres.length, bands, r.data.patch, r.data.patch])), 1).data()) as Int32Array));
     out.set(labels, start);
+    onProgress?.(start + centres.length, n);
   }
   return out;
 }
@@ -173,7 +189,9 @@ export const ssccModel: ModelEntry<'cluster'> = {
     try {
       const settings = { ...r.settings, trainPixels: r.data.centres.length, finalLoss: r.losses.at(-1) };
       if (r.aborted) return { labels: new Int32Array(0), settings, trainSeconds: r.seconds, aborted: { step: r.losses.length, steps: r.settings.epochs * Math.floor(r.data.centres.length / r.settings.batch) } };
-      return { labels: await ssccAssign(gpu, r), settings, trainSeconds: r.seconds };
+      const labels = await ssccAssign(gpu, r, { signal: ctx.signal, onProgress: ctx.onPass && ((done, total) => ctx.onPass!({ pass: 'assign', unit: 'pixel', done, total })) });
+      if (!labels) return { labels: new Int32Array(0), settings, trainSeconds: r.seconds, aborted: { step: r.losses.length, steps: r.losses.length } };
+      return { labels, settings, trainSeconds: r.seconds };
     } finally {
       r.model.dispose();
     }

@@ -32,6 +32,15 @@ test('hsi cluster --model kmeans: K from the scene\'s label map, outputs written
   assert.is(readFileSync(path.join(out, 'confusion.csv'), 'utf8').split('\n')[0], 'class,cluster 0,cluster 1,cluster 2,cluster 3');
 });
 
+test('hsi cluster --model sscc: training progress, then the assignment of every pixel as a pass of its own', async () => {
+  if (!(await sharedData('clust/Indian_pines_subset85x70.mat'))) return skipMissing('cli/cluster', 'clust/Indian_pines_subset85x70.mat');
+  const out = path.join(dir, 'sscc');
+  const { stderr } = await hsi(['cluster', scene, '--model', 'sscc', '--epochs', '1', '--out', out, '--json']);
+  assert.match(stderr, /^step \d+\/\d+ loss [\d.]+ · /m);
+  assert.match(stderr, /^pixel 5950\/5950 [\d.e+]+ pixel\/s · /m);
+  assert.ok(existsSync(path.join(out, 'summary.json')));
+});
+
 test('ground truth from a file of its own (--gt FILE[:VAR]); K required without one; usage errors exit 2', async () => {
   if (!(await sharedData('clust/SalinasA_gt.mat'))) return skipMissing('cli/cluster', 'clust/SalinasA_gt.mat');
   const salinas = '../shared/data/clust/SalinasA_corrected.mat';

@@ -36,6 +36,20 @@ test('stopping early prints where it stopped', () => {
   assert.match(lines[1], /^step 4\/10 loss 0\.5000 /);
 });
 
+test('work without a loss (a scoring pass) shows no loss column, as lines or as a bar', () => {
+  const lines = sink(false);
+  const p = progress({ unit: 'pixel', total: 3000, stream: lines.stream, every: 3600, loss: false });
+  p.update({ done: 1024 });
+  p.update({ done: 3000 });
+  assert.match(lines.text(), /^pixel 1024\/3000 [\d.e+]+ pixel\/s · [\d.]+s elapsed · ETA .*\npixel 3000\/3000 [\d.e+]+ pixel\/s /);
+  const bar = sink(true);
+  const b = progress({ unit: 'pixel', total: 3000, stream: bar.stream, loss: false });
+  b.update({ done: 1024 });
+  b.stop();
+  assert.match(bar.text(), /pixel 1024\/3000 \[[^\]]+\] [\d.e+]+ pixel\/s · ETA/);
+  assert.not.match(bar.text(), /loss/);
+});
+
 test('a bar on a terminal shows the count, loss and ETA', () => {
   const out = sink(true);
   const p = progress({ unit: 'epoch', total: 20, stream: out.stream });

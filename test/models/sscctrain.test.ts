@@ -71,12 +71,15 @@ test('a short training: two views per step, StepLR per epoch, losses finite, sam
   assert.is(r.losses.length, 3 * perEpoch);
   assert.ok(r.losses.every(Number.isFinite));
   assert.equal(lrs, [...Array(perEpoch).fill(1e-3), ...Array(perEpoch).fill(5e-4), ...Array(perEpoch).fill(2.5e-4)]);
-  const labels = await ssccAssign(gpu, r, 100);
+  const passes: number[] = [];
+  const labels = (await ssccAssign(gpu, r, { batch: 100, onProgress: (done, total) => passes.push(done, total) }))!;
+  assert.equal(passes, [100, 323, 200, 323, 300, 323, 323, 323], 'progress after every batch');
   assert.is(labels.length, 19 * 17);
   assert.ok(labels.every((v) => v >= 0 && v < 3));
   const again = await trainSscc(gpu, cube, opts);
   assert.equal(again.losses, r.losses);
-  assert.equal(Array.from(await ssccAssign(gpu, again)), Array.from(labels));
+  assert.equal(Array.from((await ssccAssign(gpu, again))!), Array.from(labels));
+  assert.is(await ssccAssign(gpu, again, { signal: AbortSignal.abort() }), null, 'a stopped assignment returns null');
   const labelled = await trainSscc(gpu, cube, { ...opts, epochs: 1, trainOn: 'labelled', gt });
   assert.is(labelled.data.centres.length, gt.data.filter((v) => v > 0).length);
   for (const m of [r, again, labelled]) m.model.dispose();
