@@ -127,6 +127,9 @@ class App {
   /** A fresh worker (and GPU device); the last scene is opened again. */
   async restart(): Promise<void> {
     this.client.terminate();
+    // The old scene view talks to the old worker: drop it; start() opens the scene again.
+    $('scene').replaceChildren();
+    for (const id of ['file-input', 'synthetic']) $<HTMLInputElement>(id).disabled = true;
     this.setRunning(null);
     this.clearError();
     await this.start();

@@ -51,13 +51,17 @@ const fmt = (v: number): string => String(+v.toPrecision(4));
 /** A horizontal viridis bar labelled with the score range (the map's 1st–99th percentiles are clipped). */
 function colourBar(range: [number, number]): HTMLElement {
   const canvas = h('canvas', { width: 256, height: 10, class: 'colourbar' });
-  const ctx = canvas.getContext('2d');
-  const table = colormapTable('viridis');
-  if (ctx) {
+  const draw = (): void => {
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
     const img = ctx.createImageData(256, 10);
     for (let y = 0; y < 10; y++) for (let x = 0; x < 256; x++) img.data.set([table[x * 3], table[x * 3 + 1], table[x * 3 + 2], 255], (y * 256 + x) * 4);
     ctx.putImageData(img, 0, 0);
-  }
+  };
+  const table = colormapTable('viridis');
+  draw();
+  // A GPU process crash (a lost device) clears 2-D canvases too (ui.ts linePlot).
+  canvas.addEventListener('contextrestored', draw);
   return h('div', { class: 'colourbar-box' }, h('span', {}, 'low'), canvas, h('span', {}, 'high'),
     h('small', {}, `scores ${fmt(range[0])} … ${fmt(range[1])}, colours stretched over the 1st–99th percentiles`));
 }

@@ -75,5 +75,7 @@ export function linePlot(parent: HTMLElement, spec: PlotSpec): { set(x: number[]
     axes: [{ label: spec.x, size: 40 }, { label: spec.y, size: 56 }],
     series: [{}, { stroke: '#3b6ea5', width: 1.5, points: { show: spec.points ?? false } }],
   }, [[], []], wrap);
+  // A GPU process crash (a lost device) also clears 2-D canvases: draw again once they return.
+  plot.ctx.canvas.addEventListener('contextrestored', () => plot.redraw(true, true));
   return { el: wrap, set: (x, y) => plot.setData([x, y]) };
 }

@@ -139,6 +139,30 @@ test('no request left 127.0.0.1', () => {
   assert.ok(app.requests.some((u) => u.endsWith('/worker.js')), 'the worker was loaded from the app');
 });
 
+test('a lost GPU device is reported and Restart brings the app back with the scene', async () => {
+  const { page } = app;
+  await page.click(id('synthetic'));
+  await page.waitForSelector(id('scene-picture'));
+  await run('detect', 'bs3lnet', { epochs: '100000' });
+  await page.waitForFunction(() => /^step \d+\/100000/.test(document.querySelector('[data-testid="progress"]')?.textContent ?? ''), null, { timeout: 60_000 });
+  // Chromium's own way to lose every device: its GPU process crashes (as a driver reset does).
+  await (await session.browser.newBrowserCDPSession()).send('Browser.crashGpuProcess');
+  await page.waitForSelector(`${id('error')}:not([hidden])`, { timeout: 60_000 });
+  assert.match(await page.textContent(id('error')) ?? '', /^The GPU device was lost: /);
+  assert.match(await page.textContent(id('progress')) ?? '', /failed/);
+  await shot(page, '11-device-lost');
+  await page.click(id('restart'));
+  await page.waitForSelector(id('scene-picture'), { timeout: 60_000 });
+  assert.ok(await page.isHidden(id('error')), 'the error is gone after the restart');
+  const cards = await page.locator(id('run-card')).count();
+  await run('detect', 'rx');
+  await settled();
+  const why = `${await page.textContent(id('progress'))} ${await page.textContent(id('error'))}`;
+  assert.is(await page.locator(id('run-card')).count(), cards + 1, `a run after the restart gives a card (${why})`);
+  assert.match(await page.locator(id('result-metrics')).first().textContent() ?? '', /^AUC\(D,F\) 0\.\d{7}/);
+  await shot(page, '12-after-restart');
+});
+
 test('Chromium without WebGPU: the page says which browsers and flags enable it', async () => {
   const plain = await launch(false);
   try {
