@@ -63,6 +63,18 @@ test('GeoTIFF and .npy cubes open through the same readers as the CLI', async ()
   assert.match(await info(), `${-(rows * cols * n - 1)} … 0`);
 });
 
+test('a file dropped on the drop zone opens like a picked one', async () => {
+  const npy = writeNpy(Float32Array.from({ length: 5 * 6 * 3 }, (_, i) => i), [5, 6, 3]);
+  const drop = await app.page.evaluateHandle((bytes) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'dropped.npy'));
+    return dt;
+  }, Array.from(npy));
+  await app.page.dispatchEvent(id('drop'), 'drop', { dataTransfer: drop });
+  await app.page.waitForFunction(() => /dropped\.npy/.test(document.querySelector('[data-testid="scene-info"]')?.textContent ?? ''));
+  assert.match(await info(), '5 × 6 pixels, 3 bands');
+});
+
 test('an ENVI header without its raw file says which names it looked for', async () => {
   await app.page.setInputFiles(id('file-input'), [{ name: 'lonely.hdr', mimeType: 'text/plain', buffer: Buffer.from('ENVI\nsamples = 2\nlines = 2\nbands = 1\ndata type = 4\n') }]);
   await app.page.waitForSelector(`${id('error')}:not([hidden])`);
