@@ -41,9 +41,9 @@ class App {
   /** Shows an error in the error box (the message as the library wrote it), with its way out. */
   fail(e: WorkerError): void {
     const box = $('error');
-    const text = e.kind === 'no-webgpu' ? `${NO_WEBGPU}\n\n${e.message}` : e.kind === 'lost' ? `The GPU device was lost: ${e.message}` : e.message;
+    const text = { 'no-webgpu': `${NO_WEBGPU}\n\n${e.message}`, lost: `The GPU device was lost: ${e.message}`, worker: `The GPU worker stopped: ${e.message}` }[e.kind as string] ?? e.message;
     box.replaceChildren(h('pre', {}, text));
-    if (e.kind === 'lost') box.append(h('button', { 'data-testid': 'restart', onclick: () => void this.restart() }, 'Restart the GPU worker'));
+    if (e.kind === 'lost' || e.kind === 'worker') box.append(h('button', { 'data-testid': 'restart', onclick: () => void this.restart() }, 'Restart the GPU worker'));
     if (e.choices) box.append(this.choices(e.choices));
     if (/NaN\/Inf values/.test(e.message) && this.lastOpen?.type === 'open') {
       const req = this.lastOpen;

@@ -74,9 +74,10 @@ export type Reply =
 export interface WorkerError {
   /**
    * data: the file (DataError); option: a setting (OptionError); no-webgpu: no adapter
-   * (GpuUnavailableError); lost: the device is gone and the worker must be restarted; other.
+   * (GpuUnavailableError); lost: the device is gone (DeviceLostError); worker: the worker died
+   * or was restarted under a waiting request; other. After lost and worker, restart the worker.
    */
-  kind: 'data' | 'option' | 'no-webgpu' | 'lost' | 'other';
+  kind: 'data' | 'option' | 'no-webgpu' | 'lost' | 'worker' | 'other';
   message: string;
   /** An ambiguous .mat file: the variables the user may pick from. */
   choices?: { cubes: string[]; maps: string[] };
@@ -113,7 +114,7 @@ export class WorkerClient {
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(e.data);
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this.failAll(`the worker stopped: ${e.message || 'it could not be loaded'}`);
+      this.failAll(e.message || 'it could not be loaded or crashed');
     };
   }
 
@@ -142,7 +143,7 @@ export class WorkerClient {
   }
 
   private failAll(message: string): void {
-    for (const p of this.pending.values()) p.resolve({ type: 'error', error: { kind: 'lost', message } });
+    for (const p of this.pending.values()) p.resolve({ type: 'error', error: { kind: 'worker', message } });
     this.pending.clear();
   }
 }

@@ -75,6 +75,17 @@ test('a file dropped on the drop zone opens like a picked one', async () => {
   assert.match(await info(), '5 × 6 pixels, 3 bands');
 });
 
+test('NaN in a cube: refused as in the CLI, then replaced by band means when the user asks', async () => {
+  const values = Float32Array.from({ length: 4 * 5 * 2 }, (_, i) => (i % 7 === 3 ? NaN : i));
+  const nan = values.filter(Number.isNaN).length;
+  await app.page.setInputFiles(id('file-input'), { name: 'holes.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(writeNpy(values, [4, 5, 2])) });
+  await app.page.waitForSelector(`${id('error')}:not([hidden])`);
+  assert.match(await app.page.textContent(id('error')) ?? '', `holes.npy: ${nan} NaN/Inf values in the cube`);
+  await app.page.click(id('fill-nan'));
+  await app.page.waitForFunction(() => /holes\.npy/.test(document.querySelector('[data-testid="scene-info"]')?.textContent ?? ''));
+  assert.match(await info(), `${nan} (replaced by band means)`);
+});
+
 test('an ENVI header without its raw file says which names it looked for', async () => {
   await app.page.setInputFiles(id('file-input'), [{ name: 'lonely.hdr', mimeType: 'text/plain', buffer: Buffer.from('ENVI\nsamples = 2\nlines = 2\nbands = 1\ndata type = 4\n') }]);
   await app.page.waitForSelector(`${id('error')}:not([hidden])`);
