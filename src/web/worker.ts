@@ -18,7 +18,7 @@ import { AmbiguousMatError, openFiles } from './scenefiles.ts';
 import { classCount, runOnScene, type OpenScene } from './runner.ts';
 
 // lib.dom types `self` as a Window; a dedicated worker only needs postMessage and onmessage.
-const port = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const port = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
 
 let gpu: Promise<Gpu> | null = null;
 let scene: OpenScene | null = null;
@@ -106,10 +106,23 @@ function describeError(e: unknown): WorkerError {
   return { kind: 'other', message };
 }
 
+/**
+ * The buffers of a reply's byte arrays that can move to the page instead of being copied (views
+ * of a whole buffer; each buffer once): a large scene's files would otherwise be copied and
+ * decoded on the page's main thread.
+ */
+function movable(reply: Reply): ArrayBuffer[] {
+  if (reply.type !== 'result') return [];
+  const r = reply.result;
+  const arrays = [...Object.values(r.files), r.picture, r.plainPicture, r.zip.bytes].filter((b): b is Uint8Array => b instanceof Uint8Array);
+  const whole = arrays.filter((b) => b.buffer instanceof ArrayBuffer && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength);
+  return [...new Set(whole.map((b) => b.buffer as ArrayBuffer))];
+}
+
 port.onmessage = (e) => {
   const { id, req } = e.data;
   handle(id, req).then(
-    (reply) => port.postMessage({ id, reply }),
+    (reply) => port.postMessage({ id, reply }, movable(reply)),
     (err: unknown) => port.postMessage({ id, reply: { type: 'error', error: describeError(err) } }),
   );
 };
