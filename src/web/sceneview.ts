@@ -17,7 +17,7 @@ function facts(s: SceneInfo): HTMLElement {
     ['size', `${s.rows} × ${s.cols} pixels, ${s.bands} bands`],
     ['values', `${fmt(s.min)} … ${fmt(s.max)}`],
     ['NaN/Inf', s.filled ? `${s.filled} (replaced by band means)` : String(s.nonFinite)],
-    ['wavelengths', wl ? `${fmt(wl[0])} … ${fmt(wl[1])}` : 'not in the file'],
+    ['wavelengths', wl ? `${fmt(wl[0])} … ${fmt(wl[1])}` : 'unknown (the reader found none)'],
     ['ground truth', s.map ? `${s.map.labelled} labelled pixels, ${s.map.classes} class${s.map.classes === 1 ? '' : 'es'}${s.map.file ? ` (${s.map.file})` : ''}` : 'none'],
   ];
   if (s.constantBands.length) rows.push(['constant bands', s.constantBands.join(', ')]);
