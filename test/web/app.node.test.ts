@@ -19,7 +19,22 @@ let app: AppPage;
 test.before(async () => {
   session = await startApp('web/app');
   app = session.app;
+  // Every text the progress line shows, in order (takeProgress reads and clears it).
+  await app.page.evaluate(() => {
+    const g = globalThis as unknown as { __progress: string[] };
+    g.__progress = [];
+    new MutationObserver(() => g.__progress.push(document.querySelector('[data-testid="progress"]')?.textContent ?? ''))
+      .observe(document.querySelector('[data-testid="progress-box"]')!, { subtree: true, childList: true, characterData: true });
+  });
 });
+
+/** The progress lines shown since the last call that read `step i/n, loss …`. */
+function takeProgress(): Promise<string[]> {
+  return app.page.evaluate(() => {
+    const g = globalThis as unknown as { __progress: string[] };
+    return g.__progress.splice(0).filter((t) => /^step \d+\/\d+, loss /.test(t));
+  });
+}
 
 test.after(() => session?.close());
 
@@ -58,6 +73,13 @@ test('muufl_tgt_det_demo.mat: RX in the page gives the Node AUC (1e-6), the map 
   assert.equal(names, ['scores.npy', 'scores.mat', 'scores.png', 'scene.png', 'roc.csv', 'summary.json', 'muufl_tgt_det_demo-rx.zip']);
   const summary = await page.locator('a[download="summary.json"]').first().evaluate(async (a: HTMLAnchorElement) => (await fetch(a.href)).json());
   assert.ok(Math.abs(summary.auc.aucDF - node.aucDF) <= 1e-6 && summary.model === 'rx' && summary.rows === cube.rows, JSON.stringify(summary.auc));
+  // The summary's fields are those of `hsi detect --json` (test/cli/detect.node.test.ts).
+  assert.equal(Object.keys(summary).sort(), ['adapter', 'auc', 'bands', 'cols', 'file', 'files', 'model', 'out', 'rows', 'scene', 'seconds', 'seed', 'settings'].sort());
+  const withOutline = await page.getAttribute(id('result-map'), 'src');
+  await page.uncheck(id('gt-outline'));
+  assert.ok(await page.getAttribute(id('result-map'), 'src') !== withOutline, 'the outline toggle swaps the picture');
+  assert.ok(await imageColours(page, id('result-map')) > 16);
+  await page.check(id('gt-outline'));
   await shot(page, '2-rx-result');
 });
 
@@ -67,13 +89,8 @@ test('synthetic scene: BS3LNet trains with progress events, the map renders, no 
   for (const [k, v] of Object.entries({ rows: '32', cols: '32', bands: '24', anomalies: '6' })) await page.fill(id(`synth-${k}`), v);
   await page.click(id('synthetic'));
   await page.waitForSelector(id('scene-picture'));
-  await page.evaluate(() => {
-    const g = globalThis as unknown as { __progress: string[]; __longTasks: [number, number][]; __t0: number };
-    g.__progress = [];
-    g.__t0 = performance.now();
-    new MutationObserver(() => g.__progress.push(document.querySelector('[data-testid="progress"]')?.textContent ?? ''))
-      .observe(document.querySelector('[data-testid="progress-box"]')!, { subtree: true, childList: true, characterData: true });
-  });
+  await takeProgress();
+  await page.evaluate(() => ((globalThis as unknown as { __t0: number }).__t0 = performance.now()));
   await run('detect', 'bs3lnet', { epochs: '6' });
   await settled(120_000);
   // Read before the checks below, which draw the map on a canvas in the page's main thread.
@@ -81,8 +98,8 @@ test('synthetic scene: BS3LNet trains with progress events, the map renders, no 
     const g = globalThis as unknown as { __longTasks: [number, number][]; __t0: number };
     return g.__longTasks.filter(([start, d]) => start >= g.__t0 && d > 100);
   });
-  const steps = await page.evaluate(() => (globalThis as unknown as { __progress: string[] }).__progress.filter((t) => /^step \d+\/6, loss/.test(t)));
-  assert.ok(steps.length >= 1, `progress lines: ${steps.join(' | ')}`);
+  const steps = await takeProgress();
+  assert.ok(steps.length >= 1 && steps.every((t) => /^step [1-6]\/6, loss \S+, \S+ steps\/s, ETA /.test(t)), `progress lines: ${steps.join(' | ')}`);
   assert.match(await page.locator(id('result-metrics')).first().textContent() ?? '', /AUC\(D,F\) 0\.\d{7}/);
   assert.ok(await imageColours(page, id('result-map')) > 16, 'the score map has pixels of many colours');
   assert.ok(await page.locator(`${id('loss-curve')} canvas`).count() === 1, 'the loss curve is drawn');
@@ -104,11 +121,15 @@ test('Cancel stops a long BS3LNet run after the current step and keeps nothing',
 
 test('Super-AD and SSCC run a few steps; SSCC shows a cluster map, legend and metrics', async () => {
   const { page } = app;
+  await takeProgress();
   await run('detect', 'superad', { steps: '2' });
   await settled(120_000);
+  assert.ok((await takeProgress()).some((t) => /^step [12]\/2, loss/.test(t)), 'Super-AD progress events');
+  assert.ok(await imageColours(page, id('result-map')) > 16, 'the Super-AD score map has pixels of many colours');
   assert.match(await page.locator(id('result-metrics')).first().textContent() ?? '', /^AUC\(D,F\) 0\.\d{7}/);
   await run('cluster', 'sscc', { k: '3', epochs: '1' });
   await settled(120_000);
+  assert.ok((await takeProgress()).length >= 1, 'SSCC progress events');
   const problem = await page.isVisible(id('error')) ? await page.textContent(id('error')) : '';
   assert.is(problem, '', 'no error');
   assert.match(await page.locator(id('result-metrics')).first().textContent() ?? '', /^ACC [01]\.\d{4}  NMI/);
