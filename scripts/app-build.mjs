@@ -21,8 +21,9 @@ export function copyStatic() {
   }
 }
 
+/** Minified for a static host, names kept (errors and stack traces still read), with source maps. */
 export function appBuildOptions() {
-  return { ...baseOptions('browser'), entryPoints: { app: 'src/web/main.ts', worker: 'src/web/worker.ts' }, outdir: WEB_OUT };
+  return { ...baseOptions('browser'), entryPoints: { app: 'src/web/main.ts', worker: 'src/web/worker.ts' }, outdir: WEB_OUT, minify: true, keepNames: true };
 }
 
 export async function buildApp() {
