@@ -59,8 +59,16 @@ export async function openFiles(files: File[], opts: OpenOptions = {}): Promise<
 
 /** readSceneBytes refusing NaN/Inf, or replacing them by band means when asked; returns how many. */
 async function readFilling(name: string, bytes: Uint8Array, opts: OpenOptions): Promise<Scene & { nonFinite: number }> {
-  const read = (fill: boolean): Promise<Scene> =>
-    readSceneBytes(name, bytes, { data: opts.data, map: opts.map, mapKind: 'auto', nonFinite: fill ? 'band-mean' : 'error' });
+  const read = async (fill: boolean): Promise<Scene> => {
+    const o = { data: opts.data, map: opts.map, nonFinite: fill ? 'band-mean' : 'error' } as const;
+    try {
+      return await readSceneBytes(name, bytes, { ...o, mapKind: 'auto' });
+    } catch (e) {
+      // A map with NaN and fractions is no label map; `hsi detect` reads it as value > 0 = anomaly.
+      if (!(e instanceof DataError && /labels: expected integers/.test(e.message))) throw e;
+      return readSceneBytes(name, bytes, { ...o, mapKind: 'anomaly' });
+    }
+  };
   try {
     return { ...(await read(false)), nonFinite: 0 };
   } catch (e) {

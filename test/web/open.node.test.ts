@@ -121,6 +121,15 @@ test('a click on the picture plots that pixel\'s spectrum', async () => {
   await shot(app.page, '9-spectrum');
 });
 
+test('a map with NaN and fractions opens as a 0/1 anomaly map, as hsi detect reads it', async () => {
+  const cube = makeCube('c', 4, 4, 3, Float32Array.from({ length: 48 }, (_, i) => i % 5));
+  const map = { rows: 4, cols: 4, data: Float64Array.from({ length: 16 }, (_, i) => (i === 3 ? NaN : i % 6 === 0 ? 0.5 : 0)) };
+  const mat = writeMat([cubeVariable('data', cube), mapVariable('map', map)]);
+  await app.page.setInputFiles(id('file-input'), { name: 'frac.mat', mimeType: 'application/octet-stream', buffer: Buffer.from(mat) });
+  await app.page.waitForFunction(() => /frac\.mat/.test(document.querySelector('[data-testid="scene-info"]')?.textContent ?? ''));
+  assert.match(await info(), '3 labelled pixels, 1 class');
+});
+
 test('SalinasA with its ground truth in a second file: k-means shows the ACC Node computes', async () => {
   const [sceneBytes, gtBytes] = await Promise.all([sharedData(SALINAS), sharedData(SALINAS_GT)]);
   if (!sceneBytes) return skipMissing('web/open SalinasA', SALINAS);
