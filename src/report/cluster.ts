@@ -29,7 +29,7 @@ export function clusterMetrics(r: ClusterResult): ClusterScores | null {
 const hex = ([r, g, b]: readonly number[]): string => `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 
 /** Colour of cluster c: its matched class's colour, else a colour after the classes'. */
-export function clusterColours(k: number, scores: ClusterScores | null): (readonly [number, number, number])[] {
+function clusterColours(k: number, scores: ClusterScores | null): (readonly [number, number, number])[] {
   let spare = scores ? Math.max(...scores.classes) + 1 : 0;
   return Array.from({ length: k }, (_, c) => {
     const cls = scores?.mapping[c] ?? -1;
@@ -38,7 +38,7 @@ export function clusterColours(k: number, scores: ClusterScores | null): (readon
 }
 
 /** Clusters, a gap, then the ground truth (unlabelled black); one row of swatches, a cluster each, under the map. */
-export function clusterPicture(r: ClusterResult, colours: (readonly [number, number, number])[]): { rgb: Uint8Array; rows: number; cols: number } {
+function clusterPicture(r: ClusterResult, colours: (readonly [number, number, number])[]): { rgb: Uint8Array; rows: number; cols: number } {
   const { rows, cols } = r.cube;
   const gap = r.gt ? 2 : 0;
   const width = r.gt ? 2 * cols + gap : cols;

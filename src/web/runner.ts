@@ -42,7 +42,7 @@ function thin(pf: number[], pd: number[], n = 1000): { pf: number[]; pd: number[
 }
 
 /** The smallest and largest finite value (a loop: spreading millions of values overflows the stack). */
-export function finiteRange(values: Float32Array): [number, number] {
+function finiteRange(values: Float32Array): [number, number] {
   let lo = Infinity, hi = -Infinity;
   for (const v of values) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
   return [lo, hi];

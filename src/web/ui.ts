@@ -22,7 +22,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 }
 
 /** Bytes (or text) as a blob URL of `type`; the caller revokes it when the element goes. */
-export function blobUrl(bytes: Uint8Array | string, type: string): string {
+function blobUrl(bytes: Uint8Array | string, type: string): string {
   const part = typeof bytes === 'string' ? bytes : (bytes as Uint8Array<ArrayBuffer>);
   return URL.createObjectURL(new Blob([part], { type }));
 }
