@@ -83,12 +83,10 @@ export interface WorkerError {
   choices?: { cubes: string[]; maps: string[] };
 }
 
-export interface ProgressEvent {
-  step: number;
-  steps: number;
-  loss: number;
-  stepsPerSecond: number;
-}
+/** A training step, or a pass after training (SSCC's assignment of every pixel: registry onPass). */
+export type ProgressEvent =
+  | { step: number; steps: number; loss: number; stepsPerSecond: number }
+  | { pass: string; unit: string; done: number; total: number };
 
 /** Page → worker envelope. */
 export interface ToWorker {

@@ -1,10 +1,11 @@
 /**
  * A run's progress (a bar; step, loss, steps/s and ETA as text, data-testid "progress"; the loss
- * curve; methods without training steps say they are running until they end), then the finished
- * run as a card: the map (score map with a colour bar and a ground-truth outline
- * toggle, or the cluster map with its legend), the metrics as plain text (data-testid
- * "result-metrics"), the ROC curve, and downloads of the same files the command line writes
- * (plus all of them as one .zip). Cards stay in a list, newest first, side by side.
+ * curve; a pass after training, such as SSCC's assignment, as done/total; methods without steps say
+ * they are running until they end), then the finished run as a card: the map (score map with a
+ * colour bar and a ground-truth outline toggle, or the cluster map with its legend), the metrics as
+ * plain text (data-testid "result-metrics"), the ROC curve, and downloads of the same files the
+ * command line writes (plus all of them as one .zip). Cards stay in a list, newest first, side by
+ * side.
  */
 import { colormapTable } from '../data/colormap.ts';
 import { downloadLink, h, linePlot, pngImage } from './ui.ts';
@@ -29,6 +30,11 @@ export class ProgressView {
   }
 
   update(p: ProgressEvent): void {
+    if ('pass' in p) {
+      [this.bar.max, this.bar.value] = [p.total, p.done];
+      this.text.textContent = `${p.pass}: ${p.done}/${p.total} ${p.unit}`;
+      return;
+    }
     this.bar.max = p.steps;
     this.bar.value = p.step;
     const left = p.stepsPerSecond > 0 ? (p.steps - p.step) / p.stepsPerSecond : NaN;

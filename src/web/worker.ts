@@ -64,6 +64,7 @@ async function run(id: number, req: Extract<Request, { type: 'run' }>): Promise<
     const r = await runOnScene(await (gpu ??= createGpu()), s, req, {
       signal: ctl.signal, progressMs: 200,
       onProgress: (p) => port.postMessage({ id, progress: { step: p.step, steps: p.steps, loss: p.loss, stepsPerSecond: p.stepsPerSecond } }),
+      onPass: (p) => port.postMessage({ id, progress: { pass: p.pass, unit: p.unit, done: p.done, total: p.total } }),
     });
     return 'aborted' in r ? { type: 'cancelled', ...r.aborted } : { type: 'result', result: r };
   } finally {

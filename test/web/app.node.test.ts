@@ -28,12 +28,10 @@ test.before(async () => {
   });
 });
 
-/** The progress lines shown since the last call that read `step i/n, loss …`. */
-function takeProgress(): Promise<string[]> {
-  return app.page.evaluate(() => {
-    const g = globalThis as unknown as { __progress: string[] };
-    return g.__progress.splice(0).filter((t) => /^step \d+\/\d+, loss /.test(t));
-  });
+/** The progress lines shown since the last call that match `pattern` (by default `step i/n, loss …`). */
+async function takeProgress(pattern = /^step \d+\/\d+, loss /): Promise<string[]> {
+  const lines = await app.page.evaluate(() => (globalThis as unknown as { __progress: string[] }).__progress.splice(0));
+  return lines.filter((t) => pattern.test(t));
 }
 
 test.after(() => session?.close());
@@ -129,7 +127,11 @@ test('Super-AD and SSCC run a few steps; SSCC shows a cluster map, legend and me
   assert.match(await page.locator(id('result-metrics')).first().textContent() ?? '', /^AUC\(D,F\) 0\.\d{7}/);
   await run('cluster', 'sscc', { k: '3', epochs: '1' });
   await settled(120_000);
-  assert.ok((await takeProgress()).length >= 1, 'SSCC progress events');
+  const lines = await takeProgress(/./);
+  assert.ok(lines.some((t) => /^step \d+\/\d+, loss /.test(t)), `SSCC training progress: ${lines.join(' | ')}`);
+  // After training, SSCC assigns every pixel: a pass of its own (registry onPass).
+  assert.ok(lines.some((t) => /^assign: \d+\/1024 pixel/.test(t)), `SSCC assignment progress: ${lines.join(' | ')}`);
+  assert.match(await page.textContent(id('progress')) ?? '', /^sscc done/);
   const problem = await page.isVisible(id('error')) ? await page.textContent(id('error')) : '';
   assert.is(problem, '', 'no error');
   assert.match(await page.locator(id('result-metrics')).first().textContent() ?? '', /^ACC [01]\.\d{4}  NMI/);
