@@ -1,5 +1,5 @@
 /**
- * Node-side helpers for the app tests: build dist/web/ as `npm run app` does, serve it on
+ * Node-side helpers for the app tests: build the app as `npm run app` does (into WEB), serve it on
  * 127.0.0.1 (a plain static server: the app must work from any static host), and drive it in
  * Debian's headless Chromium through playwright-core (never a downloaded browser). Every request
  * the page makes is recorded, so a test can check that nothing left 127.0.0.1.
@@ -11,14 +11,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const WEB = 'dist/web';
+/** The app as the tests build it: beside the test bundles, so concurrent runs (HSI_TEST_OUT) stay apart. */
+export const WEB = path.join(process.env.HSI_TEST_OUT ?? 'dist/test', 'web');
 /** Screenshots of each state (docs/app.md shows some of them). */
 export const SHOTS = process.env.HSI_APP_SHOTS ?? 'dist/app-shots';
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
 
 export async function buildApp(): Promise<void> {
-  await promisify(execFile)('node', ['scripts/app-build.mjs']);
+  await promisify(execFile)('node', ['scripts/app-build.mjs', '--out', WEB]);
 }
 
 /** Serves `dir` (dist/web/); resolves with the origin and a function that stops the server. */
@@ -78,7 +79,15 @@ export async function openApp(browser: Browser, origin: string): Promise<AppPage
 
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  // Right after a GPU process crash Chromium cannot capture for a moment: try again briefly.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return void (await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true }));
+    } catch (e) {
+      if (attempt === 5) throw e;
+      await page.waitForTimeout(500 * attempt);
+    }
+  }
 }
 
 /** Distinct colours among the pixels of an <img> (0 when it did not decode). */
