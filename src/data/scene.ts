@@ -10,8 +10,10 @@ import { readMat } from './mat.ts';
 import { npyToCube, readNpy } from './npy.ts';
 import { readTiffCube } from './tiff.ts';
 
+/** The formats a scene file may have, for messages and help. */
 export const SCENE_FORMATS = '.mat, .hdr (ENVI), .tif/.tiff (GeoTIFF), .npy';
 
+/** How a scene file is read (the CLI's --data, --map, --non-finite). */
 export interface SceneOptions {
   /** The cube variable of a .mat file. */
   data?: string;
@@ -22,6 +24,7 @@ export interface SceneOptions {
   nonFinite?: NonFinitePolicy;
 }
 
+/** A cube and, when the file has one, its map. */
 export interface Scene {
   cube: Cube;
   map?: LabelMap;

@@ -14,6 +14,7 @@ import { clusterScores, type ClusterScores } from '../metrics/cluster.ts';
 import type { ClusterOutput } from '../models/registry.ts';
 import type { OutputFiles, RunInfo } from './detect.ts';
 
+/** A clustering run's labels with its scene and ground truth. */
 export interface ClusterResult {
   cube: Cube;
   gt?: LabelMap;
@@ -57,6 +58,7 @@ function clusterPicture(r: ClusterResult, colours: (readonly [number, number, nu
   return { rgb, rows: height, cols: width };
 }
 
+/** A cluster's colour and the class it was matched to (null: none). */
 export interface ClusterLegendEntry {
   cluster: number;
   class: number | null;

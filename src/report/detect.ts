@@ -11,6 +11,7 @@ import { falseColourPng, scoreMapPng } from '../data/png.ts';
 import { detectionScores, rocCsv, rocCurve, type DetectionScores } from '../metrics/roc.ts';
 import type { DetectOutput } from '../models/registry.ts';
 
+/** A detection run's scores with its scene and map. */
 export interface DetectionResult {
   cube: Cube;
   map?: LabelMap;
@@ -23,6 +24,7 @@ export interface OutputFiles {
   bytes: Record<string, Uint8Array | string>;
 }
 
+/** The AUCs, SNPR and anomaly count, or null without a two-class map. */
 export type DetectionAuc = (DetectionScores & { anomalyPixels: number }) | null;
 
 /** The AUCs and SNPR when a map with both classes exists, else null. */

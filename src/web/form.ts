@@ -7,6 +7,7 @@ import type { Task } from '../models/registry.ts';
 import { clear, h } from './ui.ts';
 import type { ModelInfo } from './protocol.ts';
 
+/** What Run sends: a task, a registered method and its options. */
 export interface RunChoice {
   task: Task;
   model: string;
@@ -14,6 +15,7 @@ export interface RunChoice {
   options: Record<string, number | string>;
 }
 
+/** The pickers and the options form of the registered methods (docs/engine.md#model-registry). */
 export class ModelForm {
   readonly el: HTMLElement;
   private task = h('select', { 'data-testid': 'task', 'aria-label': 'task' });
@@ -63,14 +65,7 @@ export class ModelForm {
     for (const [name, text] of Object.entries(m.presets ?? {})) this.presets.append(h('dt', {}, name), h('dd', {}, text));
   }
 
-  /** Selects a task and model by name (tests and links use it; the form updates as if clicked). */
-  select(task: Task, model: string): void {
-    this.task.value = task;
-    this.fillModels();
-    this.model.value = model;
-    this.fillOptions();
-  }
-
+  /** The chosen task, model and the options the user filled in. */
   value(): RunChoice {
     const m = this.current();
     const options: Record<string, number | string> = {};

@@ -31,6 +31,7 @@ export interface SceneInfo extends CubeSummary {
   rgbBands: [number, number, number];
 }
 
+/** What the page asks the worker (docs/app.md#worker). */
 export type Request =
   | { type: 'init' }
   | { type: 'open'; files: File[]; data?: string; map?: string | false; fillNonFinite?: boolean }
@@ -40,6 +41,7 @@ export type Request =
   | { type: 'run'; task: Task; model: string; options: Record<string, number | string> }
   | { type: 'cancel'; run: number };
 
+/** A finished run: what its card shows and the files it offers. */
 export interface RunResult {
   task: Task;
   model: string;
@@ -61,6 +63,7 @@ export interface RunResult {
   legend?: { cluster: number; class: number | null; colour: string }[];
 }
 
+/** The worker's one answer to a request. */
 export type Reply =
   | { type: 'ready'; models: ModelInfo[]; adapter: string }
   | { type: 'scene'; scene: SceneInfo }
@@ -71,6 +74,7 @@ export type Reply =
   | { type: 'ok' }
   | { type: 'error'; error: WorkerError };
 
+/** An error as the page shows it: the library's message and what the page may offer. */
 export interface WorkerError {
   /**
    * data: the file (DataError); option: a setting (OptionError); no-webgpu: no adapter
@@ -102,6 +106,7 @@ interface Pending {
   onProgress?: (p: ProgressEvent) => void;
 }
 
+/** The page's handle on the worker: one reply per request, also when the worker dies. */
 export class WorkerClient {
   private worker: Worker;
   private nextId = 1;

@@ -17,6 +17,7 @@ import { detectionFiles, detectionSummary, pictureScale, scoreResult, type RunIn
 import { clusterFiles, clusterSummary } from '../report/cluster.ts';
 import type { RunResult } from './protocol.ts';
 
+/** The scene the worker holds. */
 export interface OpenScene {
   cube: Cube;
   map?: LabelMap;
@@ -28,6 +29,7 @@ export interface OpenScene {
   loadSeconds: number;
 }
 
+/** A method and its options, as the form sends them. */
 export interface RunRequest {
   task: Task;
   model: string;

@@ -9,6 +9,7 @@ import { ENVI_RAW_SUFFIXES, readEnviBlob } from '../data/envi.ts';
 import { listMatVariables, readMatMap } from '../data/mat.ts';
 import { checkMapSize, checkSceneFormat, readSceneBytes, sceneExt, SCENE_FORMATS, type Scene } from '../data/scene.ts';
 
+/** The user's choices when a file needs them (the CLI's --data, --map, --non-finite). */
 export interface OpenOptions {
   data?: string;
   map?: string | false;
@@ -16,6 +17,7 @@ export interface OpenOptions {
   fillNonFinite?: boolean;
 }
 
+/** A scene read from the user's files. */
 export interface OpenedScene {
   cube: Cube;
   /** As stored: class labels when integer, else 0/1 (data/mat.ts mapKind 'auto'). */

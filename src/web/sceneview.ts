@@ -24,6 +24,7 @@ function facts(s: SceneInfo): HTMLElement {
   return h('dl', { class: 'facts', 'data-testid': 'scene-info' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
 
+/** The scene panel; pictures and spectra are asked of the worker. */
 export class SceneView {
   readonly el: HTMLElement;
   private picture = h('div', { class: 'picture' });
