@@ -269,7 +269,8 @@ export const superAdModel: ModelEntry<'detect'> = {
   async run(gpu, cube, o, ctx = {}) {
     const r = await trainSuperAd(gpu, cube, { ...(checkOptions(superAdModel, o) as SuperAdTrainOptions), signal: ctx.signal, onProgress: ctx.onProgress, progressMs: ctx.progressMs });
     try {
-      const settings = { ...r.settings, superpixels: r.superpixels, finalLoss: r.losses.at(-1), finalKept: r.kept.at(-1) };
+      // bandChunks: how many parts the cube went up in (1 unless it exceeds a storage binding).
+      const settings = { ...r.settings, superpixels: r.superpixels, bandChunks: bandParts(r.input).length, finalLoss: r.losses.at(-1), finalKept: r.kept.at(-1) };
       if (r.aborted) return { scores: new Float32Array(0), settings, trainSeconds: r.seconds, aborted: { step: r.losses.length, steps: r.settings.steps } };
       return { scores: await superAdScores(r), settings: { ...settings, stepsRun: r.losses.length }, trainSeconds: r.seconds };
     } finally {
