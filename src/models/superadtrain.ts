@@ -139,8 +139,9 @@ function overBands(r: readonly Tensor[], x: readonly Tensor[], f: (d: Tensor) =>
 }
 
 /**
- * The scaled cube on the GPU: one tensor [1, C, H, W] when a band of its first convolution's
- * input fits `maxBytes` C times, else consecutive band chunks that each fit (docs/superad.md#large-scenes).
+ * The scaled cube on the GPU: one tensor [1, C, H, W] when what the first convolution reads for
+ * all C bands fits `maxBytes` (default: the binding limit), else consecutive band chunks that
+ * each fit (docs/superad.md#large-scenes).
  */
 export function superAdInput(gpu: Gpu, data: Float32Array, c: number, h: number, w: number, maxBytes?: number): SuperAdInput {
   const limit = maxBytes ?? Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
