@@ -18,10 +18,10 @@ export { trainBs3lnet, bs3ResultScores, bs3Settings, bs3lnetModel, BS3_PRESETS, 
 export { SuperAd, type SuperAdConfig, type SuperAdInput } from './superad.ts';
 export { trainSuperAd, superAdScores, superAdInput, superAdSettings, superAdModel, obpmLoss, SUPERAD_PRESETS, type SuperAdSettings, type SuperAdTrainOptions, type SuperAdResult, type SuperAdPreset, type ObpmOptions } from './superadtrain.ts';
 export { Sscc, ssccLoss, type SsccConfig, type SsccLossOptions } from './sscc.ts';
-export { trainSscc, ssccAssign, ssccSettings, ssccModel, SSCC_PRESETS, type SsccSettings, type SsccTrainOptions, type SsccResult, type SsccPreset } from './sscctrain.ts';
+export { trainSscc, ssccAssign, ssccSettings, ssccModel, SSCC_PRESETS, type SsccSettings, type SsccTrainOptions, type SsccResult, type SsccPreset, type AssignOptions } from './sscctrain.ts';
 export { kmeans, kmeansCube, kmeansModel, type KmeansOptions, type KmeansResult } from './kmeans.ts';
 export { pdSplit, pdPart, pdMerge, type PdCube } from './pd.ts';
-export { checkOptions, describeOption, type ClusterOutput, type DetectOutput, type ModelEntry, type OptionSpec, type OptionValues, type RunContext, type RunOutput, type Task } from './registry.ts';
+export { checkOptions, describeOption, type ClusterOutput, type DetectOutput, type ModelEntry, type OptionSpec, type OptionValues, type PassProgress, type RunContext, type RunOutput, type Task } from './registry.ts';
 
 /** Every registered method, in the order help texts list them. */
 export const MODEL_REGISTRY: readonly ModelEntry[] = [bs3lnetModel, superAdModel, rxModel, lrxModel, ssccModel, kmeansModel];
