@@ -10,7 +10,7 @@ import { DEFAULT_MODELS, modelsFor } from '../models/index.ts';
 import { choice, interruptible, sceneStem, UsageError, writeAtomic, type Command } from './common.ts';
 import { loadScene, readBytes, SCENE_FORMATS } from './scene.ts';
 import { writeClusterOutputs } from './clusterout.ts';
-import { clusterSummary } from '../report/cluster.ts';
+import { classCount, clusterSummary } from '../report/cluster.ts';
 import { modelFlags, modelFromFlags, modelsHelp, runJob, type SceneJob } from './detectors.ts';
 
 const usage = `usage: hsi cluster <file> [--model ${modelsFor('cluster').map((m) => m.name).join('|') || 'NAME'}] [model options]
@@ -89,7 +89,7 @@ export const cluster: Command = {
     const t0 = performance.now();
     const scene = await loadScene(file, { data: values.data, nonFinite, mapKind: 'labels' });
     const { gt, source } = await groundTruth(values.gt, file, scene.cube, scene.map);
-    const classes = gt ? new Set(Array.from(gt.data).filter((v) => v > 0)).size : 0;
+    const classes = classCount(gt ?? undefined);
     if (options.k === undefined) {
       if (classes === 0) throw new UsageError('--k: expected the number of clusters (no ground truth was found to count its classes: pass --k K, or --gt FILE[:VAR])');
       options.k = classes;

@@ -14,6 +14,9 @@ import { clusterScores, type ClusterScores } from '../metrics/cluster.ts';
 import type { ClusterOutput } from '../models/registry.ts';
 import type { OutputFiles, RunInfo } from './detect.ts';
 
+/** The number of ground-truth classes of a map (its distinct labels > 0; 0 without a map): K's default. */
+export const classCount = (map: LabelMap | undefined): number => (map ? new Set(Array.from(map.data).filter((v) => v > 0)).size : 0);
+
 /** A clustering run's labels with its scene and ground truth. */
 export interface ClusterResult {
   cube: Cube;

@@ -14,7 +14,7 @@ import { OptionError } from '../errors.ts';
 import { findModel } from '../models/index.ts';
 import type { ClusterOutput, DetectOutput, RunContext, Task } from '../models/registry.ts';
 import { detectionFiles, detectionSummary, pictureScale, scoreResult, type RunInfo } from '../report/detect.ts';
-import { clusterFiles, clusterSummary } from '../report/cluster.ts';
+import { classCount, clusterFiles, clusterSummary } from '../report/cluster.ts';
 import type { RunResult } from './protocol.ts';
 
 /** The scene the worker holds. */
@@ -50,10 +50,7 @@ function finiteRange(values: Float32Array): [number, number] {
   return [lo, hi];
 }
 
-/** The number of positive classes of a map (its labels > 0). */
-export const classCount = (map: LabelMap | undefined): number => (map ? new Set(Array.from(map.data).filter((v) => v > 0)).size : 0);
-
-/** Runs `req` on `scene`; null when the signal stopped training (nothing is made, like the CLI). */
+/** Runs `req` on `scene`; `{ aborted }` when the signal stopped it (nothing is made, like the CLI). */
 export async function runOnScene(gpu: Gpu, scene: OpenScene, req: RunRequest, ctx: RunContext): Promise<RunResult | { aborted: { step: number; steps: number } }> {
   const options = { ...req.options };
   if (req.task === 'cluster' && options.k === undefined) {

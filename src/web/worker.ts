@@ -15,7 +15,8 @@ import { DEFAULT_MODELS, MODEL_REGISTRY } from '../models/index.ts';
 import { pictureScale } from '../report/detect.ts';
 import type { FromWorker, ModelInfo, Reply, Request, SceneInfo, ToWorker, WorkerError } from './protocol.ts';
 import { AmbiguousMatError, openFiles } from './scenefiles.ts';
-import { classCount, runOnScene, type OpenScene } from './runner.ts';
+import { runOnScene, type OpenScene } from './runner.ts';
+import { classCount } from '../report/cluster.ts';
 
 // lib.dom types `self` as a Window; a dedicated worker only needs postMessage and onmessage.
 const port = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
