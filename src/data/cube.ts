@@ -6,7 +6,7 @@
  * tensor without a transpose; per-pixel work (RX, PCA, k-means) reads a band as one stride.
  * Label / anomaly maps are row-major `Int32Array`s of rows × cols.
  */
-import { HsiError } from '../errors.ts';
+import { HsiError, OptionError } from '../errors.ts';
 
 export interface Cube {
   rows: number;
@@ -51,6 +51,18 @@ export function makeCube(source: string, rows: number, cols: number, bands: numb
     throw new DataError(source, `wavelengths: expected ${bands}, got ${extra.wavelengths.length}`, 'fix or drop the wavelength list');
   }
   return { name: source, ...extra, rows, cols, bands, data };
+}
+
+/**
+ * A reader's bytes argument as a Uint8Array; a path or anything else is refused naming the
+ * Node reader that takes a path (`fileReader`), since a string here is the usual slip.
+ */
+export function byteInput(op: string, input: unknown, fileReader?: string): Uint8Array {
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  const got = typeof input === 'string' ? `a string (${JSON.stringify(input.length > 60 ? `${input.slice(0, 57)}...` : input)})` : input === null ? 'null' : typeof input === 'object' ? (input.constructor?.name ?? 'an object') : typeof input;
+  const fix = typeof input === 'string' && fileReader ? `; to read a file by its path use ${fileReader}(path) (Node)` : '';
+  throw new OptionError(op, `bytes: expected a Uint8Array or ArrayBuffer with the file's contents, got ${got}${fix}`);
 }
 
 /** Counts NaN and ±Inf values. */

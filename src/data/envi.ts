@@ -8,7 +8,7 @@
  * The raw file is read in chunks of whole records through a reader function, so a Node file
  * handle or a browser `File.slice` feeds it without holding the whole file twice.
  */
-import { DataError, makeCube, type Cube } from './cube.ts';
+import { byteInput, DataError, makeCube, type Cube } from './cube.ts';
 
 export interface EnviHeader {
   samples: number;
@@ -165,8 +165,8 @@ function decodeRecords(h: EnviHeader, bytes: Uint8Array, first: number, count: n
 }
 
 /** Reads an ENVI raster from its header text and the raw file's bytes. */
-export function readEnvi(header: EnviHeader | string, raw: Uint8Array | ArrayBuffer, source = 'envi', opts: EnviReadOptions = {}): Promise<Cube> {
-  const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
+export async function readEnvi(header: EnviHeader | string, raw: Uint8Array | ArrayBuffer, source = 'envi', opts: EnviReadOptions = {}): Promise<Cube> {
+  const bytes = byteInput('readEnvi', raw, 'readEnviFile');
   const read: ByteReader = async (offset, length) => bytes.subarray(offset, offset + length);
   return readEnviFrom(header, read, bytes.length, source, opts);
 }

@@ -4,7 +4,7 @@
  * so they run in browsers too. The cube comes out band-sequential (cube.ts), maps row-major i32.
  */
 import { readFileBytes } from '#platform';
-import { DataError, handleNonFinite, makeCube, type Cube, type LabelMap, type NonFinitePolicy } from './cube.ts';
+import { byteInput, DataError, handleNonFinite, makeCube, type Cube, type LabelMap, type NonFinitePolicy } from './cube.ts';
 import { isLevel5, parseLevel5 } from './mat5.ts';
 import { hdf5Offset, parseV73 } from './mat73.ts';
 import { listing, summarize, toCubeData, toMapData, type MatVariable, type MatVariableSummary, type ParsedVariable } from './matvars.ts';
@@ -36,8 +36,8 @@ export interface MatReadResult {
 
 const notMat = "pass a MATLAB .mat file saved with save -v7 or -v7.3 (level-4 files: load and save again with -v7)";
 
-async function parse(input: Uint8Array | ArrayBuffer, source: string): Promise<ParsedVariable[]> {
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+async function parse(input: Uint8Array | ArrayBuffer, source: string, op: string): Promise<ParsedVariable[]> {
+  const bytes = byteInput(op, input, 'readMatFile');
   if (hdf5Offset(bytes) >= 0) return parseV73(bytes, source);
   if (isLevel5(bytes)) return parseLevel5(bytes, source);
   if (bytes.length < 128) throw new DataError(source, `truncated: expected a 128-byte MAT-file header, got ${bytes.length} bytes`, notMat);
@@ -52,12 +52,12 @@ const bare = (vars: ParsedVariable[]): MatVariable[] => vars.map(({ stored: _, .
 
 /** The variables of a .mat file: name, MATLAB dims, class and kind (cube, map, numeric, other). */
 export async function listMatVariables(bytes: Uint8Array | ArrayBuffer, source: string): Promise<MatVariable[]> {
-  return bare(await parse(bytes, source));
+  return bare(await parse(bytes, source, 'listMatVariables'));
 }
 
 /** Per variable: dims, class, and for numeric ones min, max, NaN and Inf counts (for `hsi inspect`). */
 export async function describeMat(bytes: Uint8Array | ArrayBuffer, source: string): Promise<MatVariableSummary[]> {
-  return summarize(source, await parse(bytes, source));
+  return summarize(source, await parse(bytes, source, 'describeMat'));
 }
 
 /** One line per variable: `name  dims  class  [min, max]  NaN n`. */
@@ -125,7 +125,7 @@ function mapOut(source: string, v: ParsedVariable, kind: MatMapKind): { map?: La
 
 /** Reads the cube (and its map when the file has one) from the bytes of a .mat file. */
 export async function readMat(bytes: Uint8Array | ArrayBuffer, source: string, opts: MatReadOptions = {}): Promise<MatReadResult> {
-  const vars = await parse(bytes, source);
+  const vars = await parse(bytes, source, 'readMat');
   const cv = pickCube(vars, source, opts.data);
   const [rows, cols, bands] = cv.dims;
   const cube = makeCube(`${source}:${cv.name}`, rows, cols, bands, toCubeData(source, cv));
@@ -137,7 +137,7 @@ export async function readMat(bytes: Uint8Array | ArrayBuffer, source: string, o
 
 /** Reads a label or anomaly map stored in its own file (e.g. SalinasA_gt.mat). */
 export async function readMatMap(bytes: Uint8Array | ArrayBuffer, source: string, opts: { map?: string; mapKind?: Exclude<MatMapKind, 'scores'> } = {}): Promise<LabelMap> {
-  const vars = await parse(bytes, source);
+  const vars = await parse(bytes, source, 'readMatMap');
   const maps = opts.map !== undefined ? vars.filter((v) => v.name === opts.map && v.kind === 'map') : vars.filter((v) => v.kind === 'map');
   if (maps.length !== 1) {
     const problem = opts.map !== undefined ? `map ${opts.map}: expected a 2-D numeric variable, got none` : `expected one 2-D numeric variable, got ${maps.length}`;

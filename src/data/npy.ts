@@ -7,7 +7,7 @@
  * `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }` padded with spaces and a
  * newline so the data starts on a 64-byte boundary, then the raw values.
  */
-import { DataError, makeCube, type Cube } from './cube.ts';
+import { byteInput, DataError, makeCube, type Cube } from './cube.ts';
 
 /** The typed arrays a `.npy` file reads into (values keep their stored type). */
 export type NpyData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
@@ -46,7 +46,7 @@ function parseHeader(text: string, source: string): { descr: string; fortran: bo
 
 /** Reads a `.npy` file's array. */
 export function readNpy(bytes: Uint8Array | ArrayBuffer, source = 'array.npy'): NpyArray {
-  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const b = byteInput('readNpy', bytes);
   if (b.length < 10 || MAGIC.some((m, i) => b[i] !== m)) {
     fail(source, `npy magic: expected \\x93NUMPY, got ${JSON.stringify(String.fromCharCode(...b.subarray(0, 6)))}`, 'pass a file written by numpy.save');
   }

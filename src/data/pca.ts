@@ -24,6 +24,10 @@ export async function symmetricEigen(a: Float64Array, n: number): Promise<{ valu
   if (!Number.isInteger(n) || n < 1 || a.length !== n * n) {
     throw new DataError('symmetricEigen', `matrix: expected ${n}×${n} values, got ${a.length}`);
   }
+  const bad = a.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new DataError('symmetricEigen', `entry (${Math.floor(bad / n)}, ${bad % n}): expected a finite number, got ${a[bad]}`, 'the matrix came from data with NaN/Inf or values beyond float64');
+  }
   const out = await withWasm((w) => w.symmetricEigen(a, n));
   return { values: out.slice(0, n), vectors: out.slice(n) };
 }

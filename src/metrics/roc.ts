@@ -27,8 +27,17 @@ export interface RocPoint {
   pd: number;
 }
 
+/** Names what was passed where an array was expected (a LabelMap for its `.data` is the usual slip). */
+function arrayLike(op: string, what: string, v: unknown): void {
+  if (v !== null && typeof v === 'object' && typeof (v as ArrayLike<number>).length === 'number') return;
+  const got = v === null || v === undefined ? String(v) : typeof v === 'object' ? `an object without length${'data' in v ? ' (a map? pass its .data)' : ''}` : typeof v;
+  throw new OptionError(op, `${what}: expected an array of numbers, got ${got}`);
+}
+
 /** Throws unless scores and labels pair up, scores are finite and both classes occur. */
 function check(op: string, scores: ArrayLike<number>, labels: ArrayLike<number>): { pos: number; neg: number } {
+  arrayLike(op, 'scores', scores);
+  arrayLike(op, 'labels', labels);
   if (scores.length !== labels.length) throw new OptionError(op, `map size: expected ${scores.length} labels for ${scores.length} scores, got ${labels.length}`);
   let pos = 0;
   for (let i = 0; i < scores.length; i++) {

@@ -34,7 +34,7 @@ import { noGrad } from '../autograd/tape.ts';
 import { scope } from '../tensor/scope.ts';
 import { fmtShape, type Tensor } from '../tensor/tensor.ts';
 import { GpuUsageError } from '../gpu/index.ts';
-import { OptionError } from '../errors.ts';
+import { HsiError, OptionError } from '../errors.ts';
 import { centreMask } from '../ops/conv2d.ts';
 import { add, sub } from '../ops/binary.ts';
 import { tensor } from '../ops/fill.ts';
@@ -138,8 +138,18 @@ export class Bs3lnet extends Module {
     }
   }
 
+  /** Reflect padding needs each side of an image (a PD sub-image) above the widest pad, d. */
+  private checkSize(h: number, w: number): void {
+    const pad = this.blindspot === 'conv' ? 2 : 1;
+    if (h > pad && w > pad) return;
+    const split = this.pd > 1 ? ` (the scene split by the pixel-shuffle factor pd ${this.pd})` : '';
+    const fix = this.pd > 1 ? `lower pd (the pd option; hsi detect --pd 1) or use a scene at least ${pad * this.pd + 1} pixels on each side` : `use a scene at least ${pad + 1} pixels on each side`;
+    throw new OptionError('Bs3lnet', `image size: expected each side above the reflect padding ${pad}, got ${h}×${w}${split}; ${fix}`);
+  }
+
   forward(x: Tensor): Tensor {
     if (x.rank !== 4 || x.shape[1] !== this.bands) throw new GpuUsageError('Bs3lnet', `input: expected [N, ${this.bands}, H, W], got ${fmtShape(x.shape)}`);
+    this.checkSize(x.shape[2], x.shape[3]);
     return scope(() => {
       const e = relu(this.encoder.forward(x));
       let h = e;
@@ -184,7 +194,12 @@ export async function bs3lnetScores(gpu: Gpu, model: Bs3lnet, cube: Cube, opts: 
   const norm = opts.norm ?? 'l2';
   if (norm !== 'l2' && norm !== 'l1') throw new OptionError('bs3lnetScores', `norm: expected 'l2' or 'l1', got ${String(norm)}`);
   const s = await throughModel(gpu, model, cube, opts, norm);
-  for (let i = 0; i < s.length; i++) s[i] /= cube.bands;
+  let bad = 0;
+  for (let i = 0; i < s.length; i++) if (!Number.isFinite((s[i] /= cube.bands))) bad++;
+  if (bad > 0) {
+    // Finite but exploded weights (a learning rate far too high) overflow f32 in the residuals.
+    throw new HsiError('bs3lnetScores', `scores: expected finite values, got ${bad} NaN/Inf of ${s.length} (the network's outputs overflow float32: training diverged); train again with a lower learning rate (a tenth)`);
+  }
   return s;
 }
 

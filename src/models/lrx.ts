@@ -9,9 +9,16 @@
  * principal components of the scene (projected on the GPU with the RX covariance), where the
  * local statistics come exactly from summed-area tables of y and y yᵀ in float64: O(dims²)
  * per pixel for any window size, then a dims × dims Cholesky solve with a small ridge.
+ *
+ * Range: principal components, unlike RX, depend on each band's scale, so the bands cannot be
+ * rescaled freely. The covariance comes from RX's scaled f32 accumulation (no overflow for any
+ * finite input), the eigenvectors from its float64 form, and each component is projected as
+ * (W D / c) (D⁻¹ (x − μ)) with c its largest possible value, so nothing overflows f32. Bands
+ * whose spreads differ by more than 1e8 are refused: the float64 eigendecomposition resolves
+ * variances only to 2e-16 of the largest, so the smaller bands' components would be noise.
  */
 import type { Gpu } from '../gpu/index.ts';
-import type { Cube } from '../data/cube.ts';
+import { DataError, type Cube } from '../data/cube.ts';
 import { checkFiniteCube, projectPixels, sceneStats, type RxOptions } from './rx.ts';
 import { symmetricEigen } from '../data/pca.ts';
 import { OptionError } from '../errors.ts';
@@ -56,15 +63,45 @@ function checkWindows(outer: number, inner: number, cube: Cube): void {
   }
 }
 
+/** Largest ratio of band spreads (max |x − μ|) PCA can resolve in float64 (see the file comment). */
+const MAX_SPREAD_RATIO = 1e8;
+
+/** Refuses bands whose spreads differ beyond MAX_SPREAD_RATIO, naming the widest and the narrowest. */
+function checkSpreads(cube: Cube, scale: Float64Array, mean: Float64Array): void {
+  let hi = 0;
+  let lo = -1;
+  const p = cube.rows * cube.cols;
+  const constant = (b: number) => scale[b] === 1 && cube.data.subarray(b * p, (b + 1) * p).every((v) => v === mean[b]);
+  for (let b = 0; b < cube.bands; b++) {
+    if (constant(b)) continue;
+    if (scale[b] > scale[hi]) hi = b;
+    if (lo < 0 || scale[b] < scale[lo]) lo = b;
+  }
+  if (lo >= 0 && scale[hi] / scale[lo] > MAX_SPREAD_RATIO) {
+    throw new DataError(cube.name ?? 'cube', `lrx: band ${hi + 1}: expected values within ${MAX_SPREAD_RATIO.toExponential(0)}× the spread of the other bands, got max |x − mean| ${scale[hi].toPrecision(3)} against ${scale[lo].toPrecision(3)} in band ${lo + 1} (a no-data fill or a unit error?)`,
+      `leave the band out (hsi detect --bands) or rescale it; global RX (--method rx) is scale-invariant and handles it`);
+  }
+}
+
 /** The scene projected on its top-d principal axes: d × pixels, float64. */
 async function principalScores(gpu: Gpu, cube: Cube, d: number, opts: RxOptions): Promise<Float64Array> {
   const stats = await sceneStats(gpu, cube, opts);
+  const { scale } = stats;
+  checkSpreads(cube, scale, stats.mean);
   const nb = cube.bands;
   const p = cube.rows * cube.cols;
   // Rows of `vectors` are the eigenvectors, by descending eigenvalue: the first d are the top axes.
   const { vectors } = await symmetricEigen(stats.cov, nb);
-  const vt = Float32Array.from(vectors.subarray(0, d * nb));
-  return Float64Array.from(await projectPixels(gpu, cube, stats.mean, vt, d, opts.scoreBlock ?? 65536, false));
+  // Row r of W D divided by c_r = Σ_b |W_rb| scale_b: every projected value lies in [−1, 1].
+  const vt = new Float32Array(d * nb);
+  const c = new Float64Array(d);
+  for (let r = 0; r < d; r++) {
+    for (let b = 0; b < nb; b++) c[r] += Math.abs(vectors[r * nb + b]) * scale[b];
+    for (let b = 0; b < nb; b++) vt[r * nb + b] = (vectors[r * nb + b] * scale[b]) / c[r];
+  }
+  const y = Float64Array.from(await projectPixels(gpu, cube, stats.mean, vt, d, opts.scoreBlock ?? 65536, false, scale));
+  for (let r = 0; r < d; r++) for (let q = r * p, end = q + p; q < end; q++) y[q] *= c[r];
+  return y;
 }
 
 /** Summed-area tables (rows+1)×(cols+1): one per component and one per component pair. */

@@ -10,9 +10,16 @@
  * not the count), and the host adds the blocks in f64. The mean, the eigendecomposition (wasm) and
  * the (pseudo-)inverse are float64 on the host; scoring whitens on the GPU, s = ‖Lᵀ(x − μ)‖²
  * with L = V Λ^−½, which keeps the products small where Σ⁺ has huge entries.
+ *
+ * Range: every band is divided by its largest |x − μ| before it reaches f32, so no finite f32
+ * input (a band ×1e30, a 3.4e38 no-data fill) can overflow the f32 products, and the whitening
+ * is computed on the scaled covariance D⁻¹ Σ D⁻¹. The Mahalanobis distance is invariant to that
+ * scaling (the ridge is carried over exactly as ridge·D⁻² on the diagonal), so scores are those
+ * of the unscaled data.
  */
 import type { Gpu } from '../gpu/index.ts';
 import { countNonFinite, DataError, type Cube } from '../data/cube.ts';
+import { OptionError } from '../errors.ts';
 import { tensor } from '../ops/fill.ts';
 import { matmul } from '../ops/matmul.ts';
 import { add } from '../ops/binary.ts';
@@ -39,8 +46,10 @@ export interface SceneStats {
   bands: number;
   pixels: number;
   mean: Float64Array;
-  /** bands × bands, row-major. */
+  /** bands × bands, row-major (in the cube's units). */
   cov: Float64Array;
+  /** Per band: the largest |x − μ| (1 for a constant band), the divisor applied before f32. */
+  scale: Float64Array;
 }
 
 /** Per-band means in float64. */
@@ -55,33 +64,49 @@ export function bandMeans(cube: Cube): Float64Array {
   return mean;
 }
 
+/** Per band, the largest |x − μ|, or 1 where the band is constant (nothing to scale). */
+export function bandScales(cube: Cube, mean: Float64Array): Float64Array {
+  const p = cube.rows * cube.cols;
+  const scale = new Float64Array(cube.bands);
+  for (let b = 0; b < cube.bands; b++) {
+    let m = 0;
+    for (let i = b * p, end = i + p; i < end; i++) m = Math.max(m, Math.abs(cube.data[i] - mean[b]));
+    scale[b] = m > 0 ? m : 1;
+  }
+  return scale;
+}
+
 /** Sample covariance through batched GPU matmuls of 32-pixel chunks (see the file comment). */
 export async function sceneStats(gpu: Gpu, cube: Cube, opts: RxOptions = {}): Promise<SceneStats> {
   const ch = opts.chunk ?? 32;
   const group = opts.group ?? 64;
   const { bands: nb } = cube;
   const p = cube.rows * cube.cols;
-  if (p < 2) throw new Error(`rx: pixels: expected at least 2, got ${p}`);
+  if (p < 2) {
+    throw new DataError(cube.name ?? 'cube', `rx: pixels: expected at least 2 (a covariance needs two), got ${p} (${cube.rows}×${cube.cols})`, 'use a larger scene or crop');
+  }
   const mean = bandMeans(cube);
+  const scale = bandScales(cube, mean);
   const cov = new Float64Array(nb * nb);
   const perCall = ch * group;
   for (let start = 0; start < p; start += perCall) {
-    const host = chunkLayout(cube, mean, start, Math.min(p, start + perCall), ch, group);
+    const host = chunkLayout(cube, mean, scale, start, Math.min(p, start + perCall), ch, group);
     const part = await scope(async () => {
       const x = tensor(gpu, host, [group, nb, ch]);
       return pairwiseSum(matmul(x, x, { transposeB: true })).data();
     });
     for (let i = 0; i < cov.length; i++) cov[i] += part[i];
   }
+  // Back to the cube's units in float64, which no f32 input can overflow ((2·3.4e38)² ≪ 1.8e308).
   for (let i = 0; i < nb; i++) {
-    for (let j = 0; j < i; j++) cov[i * nb + j] = cov[j * nb + i] = (cov[i * nb + j] + cov[j * nb + i]) / 2 / (p - 1);
-    cov[i * nb + i] /= p - 1;
+    for (let j = 0; j < i; j++) cov[i * nb + j] = cov[j * nb + i] = ((cov[i * nb + j] + cov[j * nb + i]) / 2 / (p - 1)) * scale[i] * scale[j];
+    cov[i * nb + i] = (cov[i * nb + i] / (p - 1)) * scale[i] * scale[i];
   }
-  return { bands: nb, pixels: p, mean, cov };
+  return { bands: nb, pixels: p, mean, cov, scale };
 }
 
-/** Centred pixels [start, end) as [group, bands, ch] f32, zero past `end`. */
-function chunkLayout(cube: Cube, mean: Float64Array, start: number, end: number, ch: number, group: number): Float32Array {
+/** Centred, scaled pixels [start, end) as [group, bands, ch] f32 (each in [−1, 1]), zero past `end`. */
+function chunkLayout(cube: Cube, mean: Float64Array, scale: Float64Array, start: number, end: number, ch: number, group: number): Float32Array {
   const nb = cube.bands;
   const p = cube.rows * cube.cols;
   const out = new Float32Array(group * nb * ch);
@@ -89,7 +114,7 @@ function chunkLayout(cube: Cube, mean: Float64Array, start: number, end: number,
     const k = q - start;
     const c = Math.floor(k / ch);
     const base = c * nb * ch + (k % ch);
-    for (let b = 0; b < nb; b++) out[base + b * ch] = cube.data[b * p + q] - mean[b];
+    for (let b = 0; b < nb; b++) out[base + b * ch] = (cube.data[b * p + q] - mean[b]) / scale[b];
   }
   return out;
 }
@@ -105,19 +130,27 @@ function pairwiseSum(x: Tensor): Tensor {
 }
 
 /**
- * Whitening matrix Lᵀ (rank × bands, row-major) with Lᵀ Σ L = I on the kept eigenvalues:
- * eigenvalues ≤ max · bands · 2.2e-16 (numerically zero, as NumPy's pinv) are dropped.
+ * Whitening matrix Lᵀ (rank × bands, row-major) for the scaled pixels (x − μ) / scale (see
+ * SceneStats.scale): Lᵀ Σₛ L = I on the kept eigenvalues of Σₛ = D⁻¹ (Σ + ridge·I) D⁻¹, D =
+ * diag(scale). Eigenvalues ≤ max · bands · 2.2e-16 (numerically zero, as NumPy's pinv) are dropped.
  */
 export async function whitening(stats: SceneStats, ridge = 0): Promise<{ lt: Float32Array; rank: number }> {
   const nb = stats.bands;
+  if (!(ridge >= 0 && Number.isFinite(ridge))) throw new OptionError('rx', `ridge: expected a finite number ≥ 0, got ${ridge}`);
+  const { cov, scale } = stats;
+  const scaled = new Float64Array(nb * nb);
+  for (let i = 0; i < nb; i++) {
+    for (let j = 0; j < nb; j++) scaled[i * nb + j] = cov[i * nb + j] / scale[i] / scale[j];
+    scaled[i * nb + i] += ridge / scale[i] / scale[i];
+  }
   // Eigenvalues descending, eigenvectors as rows (float64 Householder + QL in wasm).
-  const { values, vectors } = await symmetricEigen(stats.cov, nb);
+  const { values, vectors } = await symmetricEigen(scaled, nb);
   const floor = values[0] * nb * 2.2e-16;
   const keep: number[] = [];
-  for (let i = 0; i < nb; i++) if (values[i] + ridge > floor && values[i] + ridge > 0) keep.push(i);
+  for (let i = 0; i < nb; i++) if (values[i] > floor && values[i] > 0) keep.push(i);
   const lt = new Float32Array(keep.length * nb);
   keep.forEach((i, r) => {
-    const s = 1 / Math.sqrt(values[i] + ridge);
+    const s = 1 / Math.sqrt(values[i]);
     for (let b = 0; b < nb; b++) lt[r * nb + b] = vectors[i * nb + b] * s;
   });
   return { lt, rank: keep.length };
@@ -136,15 +169,15 @@ export async function globalRx(gpu: Gpu, cube: Cube, opts: RxOptions = {}): Prom
   checkFiniteCube('rx', cube);
   const stats = await sceneStats(gpu, cube, opts);
   const { lt, rank } = await whitening(stats, opts.ridge ?? 0);
-  return projectPixels(gpu, cube, stats.mean, lt, rank, opts.scoreBlock ?? 65536, true);
+  return projectPixels(gpu, cube, stats.mean, lt, rank, opts.scoreBlock ?? 65536, true, stats.scale);
 }
 
 /**
- * W (x − μ) for every pixel, W rank × bands row-major, in blocks of `block` pixels so any scene
- * fits the adapter's buffer limits: rank × pixels row-major, or with `squaredNorm` one value
- * ‖W (x − μ)‖² per pixel.
+ * W (x − μ) / scale for every pixel (scale per band, default 1), W rank × bands row-major, in
+ * blocks of `block` pixels so any scene fits the adapter's buffer limits: rank × pixels
+ * row-major, or with `squaredNorm` one value ‖W (x − μ) / scale‖² per pixel.
  */
-export async function projectPixels(gpu: Gpu, cube: Cube, mean: Float64Array, wt: Float32Array, rank: number, block: number, squaredNorm: boolean): Promise<Float32Array> {
+export async function projectPixels(gpu: Gpu, cube: Cube, mean: Float64Array, wt: Float32Array, rank: number, block: number, squaredNorm: boolean, scale?: Float64Array): Promise<Float32Array> {
   const nb = cube.bands;
   const p = cube.rows * cube.cols;
   const out = new Float32Array(squaredNorm ? p : rank * p);
@@ -155,7 +188,8 @@ export async function projectPixels(gpu: Gpu, cube: Cube, mean: Float64Array, wt
       const n = Math.min(block, p - start);
       const host = new Float32Array(nb * n);
       for (let b = 0; b < nb; b++) {
-        for (let k = 0; k < n; k++) host[b * n + k] = cube.data[b * p + start + k] - mean[b];
+        const sb = scale?.[b] ?? 1;
+        for (let k = 0; k < n; k++) host[b * n + k] = (cube.data[b * p + start + k] - mean[b]) / sb;
       }
       const y = await scope(async () => {
         const proj = matmul(w, tensor(gpu, host, [nb, n]));

@@ -72,12 +72,16 @@ export interface TrainLoopResult {
   aborted: boolean;
 }
 
-/** Training produced a non-finite loss: the weights are not to be trusted. */
+/**
+ * Training produced a non-finite loss, or (after the last step, whose update no loss sees)
+ * non-finite weights in `param`: the weights are not to be trusted.
+ */
 export class TrainingDivergedError extends HsiError {
-  constructor(op: string, readonly step: number, readonly value: number, readonly lastFinite: number | null) {
+  constructor(op: string, readonly step: number, readonly value: number, readonly lastFinite: number | null, readonly param?: string) {
     const last = lastFinite === null ? 'no finite loss before it' : `the last finite loss was ${lastFinite.toPrecision(6)}`;
-    super(op, `loss: expected a finite value, got ${value} at step ${step} (${last}); training stopped. ` +
-      'Likely causes: a learning rate too high for this scene (try a tenth of it), or unscaled data ' +
+    const what = param === undefined ? `loss: expected a finite value, got ${value} at step ${step}` : `weights: expected finite values, got ${value} in ${param} after step ${step}`;
+    super(op, `${what} (${last}); training stopped. ` +
+      'Likely causes: a learning rate too high for this scene (lower it: try a tenth), or unscaled data ' +
       '(values in the thousands: use the preset that standardises bands), or NaN/Inf in the input');
   }
 }
@@ -125,10 +129,26 @@ export async function trainLoop<B>(op: string, o: TrainLoopOptions<B>): Promise<
       }
     }
     await log.flush();
+    await checkWeights(op, o.model, log.losses);
   } finally {
     log.dispose();
   }
   return { losses: log.losses, metrics: log.metrics, seconds: (performance.now() - t0) / 1e3, aborted };
+}
+
+/** The last step's update is seen by no loss: one read of every weight catches it going NaN/Inf. */
+async function checkWeights(op: string, model: Module, losses: number[]): Promise<void> {
+  const named = model.namedParameters();
+  if (named.length === 0) return;
+  const flat = named.map(([, t]) => view(t, [t.size]));
+  const all = flat.length === 1 ? flat[0] : noGrad(() => concat(flat, 0));
+  const values = await all.data();
+  for (const t of new Set([...flat, all])) t.dispose();
+  let bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad < 0) return;
+  const value = values[bad];
+  const [name] = named.find(([, t]) => (bad < t.size ? true : ((bad -= t.size), false)))!;
+  throw new TrainingDivergedError(op, losses.length, value, losses.length > 0 ? losses[losses.length - 1] : null, name);
 }
 
 /** Frees the tensors among an object's own values (a batch or a step's outputs). */

@@ -6,6 +6,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DataError } from '../../src/data/cube.ts';
+import { OptionError } from '../../src/errors.ts';
+import { readNpy } from '../../src/data/npy.ts';
+import { readEnvi } from '../../src/data/envi.ts';
 import { describeMat, formatMatSummary, listMatVariables, readMat, readMatMap } from '../../src/data/mat.ts';
 import { assertClose, rejects } from '../harness/gpu.ts';
 import { sharedData, skipMissing } from '../harness/shared-data.ts';
@@ -151,6 +154,15 @@ async function sharedCheck(rel: string, cubeName: string, mapName: string): Prom
   assert.ok(Math.abs(sum - want[cubeName].sum) <= 1e-9 * Math.abs(want[cubeName].sum), `${rel}: sum ${sum}, expected ${want[cubeName].sum}`);
   assert.is(map!.data.reduce((s, x) => s + x, 0), want[mapName].sum);
 }
+
+test('a path where bytes belong is refused pointing to readMatFile (and readNpy, readEnvi likewise)', async () => {
+  await rejects(readMat('/data/scene.mat' as unknown as Uint8Array, 'scene.mat'), OptionError,
+    /^readMat: bytes: expected a Uint8Array or ArrayBuffer with the file's contents, got a string \("\/data\/scene\.mat"\); to read a file by its path use readMatFile\(path\) \(Node\)$/);
+  await rejects(listMatVariables(undefined as unknown as Uint8Array, 'x.mat'), OptionError, /^listMatVariables: bytes: expected a Uint8Array or ArrayBuffer .*, got undefined$/);
+  await rejects(readMatMap([1, 2] as unknown as Uint8Array, 'x.mat'), OptionError, /^readMatMap: bytes: expected .*, got Array$/);
+  assert.throws(() => readNpy('a.npy' as unknown as Uint8Array), (e: Error) => e instanceof OptionError && /^readNpy: bytes: expected .*, got a string \("a\.npy"\)$/.test(e.message));
+  await rejects(readEnvi('samples = 1', 'a.raw' as unknown as Uint8Array), OptionError, /^readEnvi: bytes: .*got a string \("a\.raw"\); to read a file by its path use readEnviFile/);
+});
 
 test('shared scenes: HYDICE-II and muufl (level 5), Sandiego (v7.3, HDF5)', async () => {
   await sharedCheck('had/HYDICE-II.mat', 'data', 'map');

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectionScores, normaliseScores, rocAuc, rocCsv, rocCurve } from '../../src/metrics/roc.ts';
+import { OptionError } from '../../src/errors.ts';
 import { assertClose, rng, throwsLike } from '../harness/gpu.ts';
 import { aucPairsRef, areaOverThresholdRef, trapezoidRef } from '../ref/roc.ts';
 
@@ -59,6 +60,10 @@ test('the ROC curve runs (0,0) → (1,1), its trapezoid area is the AUC, and its
 test('mismatched sizes, non-finite scores and one-class maps are refused clearly', () => {
   throwsLike(() => rocAuc([1, 2], [1]), Error, /rocAuc: map size: expected 2 labels for 2 scores, got 1/);
   throwsLike(() => rocAuc([1, NaN], [1, 0]), Error, /rocAuc: score 1: expected a finite number, got NaN/);
+  throwsLike(() => rocAuc([1, 2], undefined as unknown as number[]), OptionError, /^rocAuc: labels: expected an array of numbers, got undefined$/);
+  const map = { rows: 1, cols: 2, data: new Int32Array([0, 1]) };
+  throwsLike(() => rocCurve([1, 2], map as unknown as number[]), OptionError, /^rocCurve: labels: expected an array of numbers, got an object without length \(a map\? pass its \.data\)$/);
+  throwsLike(() => detectionScores(null as unknown as number[], [0, 1]), OptionError, /^detectionScores: scores: expected an array of numbers, got null$/);
   throwsLike(() => detectionScores([1, 2], [0, 0]), Error, /detectionScores: ground truth: expected both anomaly .* got 0 anomalies and 2 background/);
 });
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { liveGraphNodes, OptionError, tensor } from '../../src/index.ts';
+import { HsiError, liveGraphNodes, OptionError, tensor } from '../../src/index.ts';
 import type { Cube } from '../../src/data/cube.ts';
 import { synthScene } from '../../src/data/synth.ts';
 import { rocAuc } from '../../src/metrics/roc.ts';
@@ -201,6 +201,23 @@ test('scenes over 128×128 pixels train on random crops of at most 16,384 pixels
   const s = await bs3lnetScores(gpu, r.model, r.input);
   assert.is(s.length, 140 * 131);
   r.model.dispose();
+});
+
+test('a strip narrower than the reflect padding is refused naming pd (--pd); diverged weights give an error, not NaN scores', async () => {
+  const gpu = await testGpu();
+  const strip = (rows: number): Cube => ({ rows, cols: 40, bands: 4, data: uniform(rows * 40 * 4, rows) });
+  // Fast preset: blind-spot convs (pad 2) on 2×2 pixel-shuffled sub-images, so 3 rows → 2-row sub-images.
+  await rejects(trainBs3lnet(gpu, strip(3), { epochs: 1 }), OptionError,
+    /^Bs3lnet: image size: expected each side above the reflect padding 2, got 2×20 \(the scene split by the pixel-shuffle factor pd 2\); lower pd \(the pd option; hsi detect --pd 1\) or use a scene at least 5 pixels on each side$/);
+  await rejects(trainBs3lnet(gpu, strip(2), { epochs: 1, pd: 1 }), OptionError, /^Bs3lnet: image size: expected each side above the reflect padding 2, got 2×40; use a scene at least 3 pixels on each side$/);
+  const r = await trainBs3lnet(gpu, strip(3), { epochs: 1, pd: 1 });
+  assert.ok((await bs3ResultScores(gpu, r)).every(Number.isFinite), 'pd 1 trains and scores the 3-row strip');
+  r.model.dispose();
+  // lr 1e10: losses stay finite (about 1e22) but the outputs overflow f32 when scored.
+  const big = await trainBs3lnet(gpu, { rows: 24, cols: 24, bands: 4, data: uniform(24 * 24 * 4, 2) }, { epochs: 5, lr: 1e10 });
+  assert.ok(big.losses.every(Number.isFinite), 'finite losses');
+  await rejects(bs3ResultScores(gpu, big), HsiError, /^bs3lnetScores: scores: expected finite values, got \d+ NaN\/Inf of 576 .*training diverged\); train again with a lower learning rate/);
+  big.model.dispose();
 });
 
 test.run();

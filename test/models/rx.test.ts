@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { globalRx, sceneStats } from '../../src/models/rx.ts';
 import { localRx } from '../../src/models/lrx.ts';
-import { DataError, type Cube } from '../../src/index.ts';
+import { DataError, OptionError, symmetricEigen, type Cube } from '../../src/index.ts';
 import { assertClose, rejects, rng, testGpu } from '../harness/gpu.ts';
 import { globalRxRef, jacobiEigen, localRxPcaRef, localRxRef, solve } from '../ref/rx.ts';
 
@@ -119,12 +119,68 @@ test('global RX with ridge: (Σ + ridge·I)⁻¹, against float64', async () => 
   }
 });
 
+/** A copy of `cube` with band `b` (or every band, b = -1) multiplied by `k` in f32. */
+function scaled(cube: Cube, b: number, k: number): Cube {
+  const p = cube.rows * cube.cols;
+  const data = Float32Array.from(cube.data, (v, i) => (b < 0 || Math.floor(i / p) === b ? v * k : v));
+  assert.ok(data.every(Number.isFinite), 'the scaled cube is finite f32');
+  return { ...cube, data };
+}
+
+test('huge finite values: RX is per-band scale invariant (a band ×1e30, the whole cube ×1e30, ridge)', async () => {
+  const gpu = await testGpu();
+  const cube = graded(13, 11, 6, 5, 21);
+  const want = globalRxRef(cube.data, 13, 11, 6);
+  assertClose('rx, band 2 ×1e30', await globalRx(gpu, scaled(cube, 2, 1e30)), want, { atol: 1e-4, rtol: 2e-4 });
+  assertClose('rx, cube ×1e30', await globalRx(gpu, scaled(cube, -1, 1e30), { chunk: 8, group: 4 }), want, { atol: 1e-4, rtol: 2e-4 });
+  // (Σ + r I)⁻¹ in the cube's units: the ×1e30 cube with ridge r·1e60 scores as the cube with r.
+  assertClose('rx ridge, cube ×1e30', await globalRx(gpu, scaled(cube, -1, 1e30), { ridge: 2e60 }), globalRxRef(cube.data, 13, 11, 6, 2), { atol: 1e-4, rtol: 2e-4 });
+  const st = await sceneStats(gpu, scaled(cube, 2, 1e30));
+  assert.ok(st.cov.every(Number.isFinite) && Math.abs(st.cov[2 * 6 + 2] / 1e60 / (await sceneStats(gpu, cube)).cov[14] - 1) < 1e-5, 'covariance in the cube units');
+});
+
+test('a 3.4e38 no-data fill: finite RX scores, those of the fill as a 0/1 band (the exact limit)', async () => {
+  const gpu = await testGpu();
+  const cube = graded(12, 12, 5, 4, 8);
+  const p = 144;
+  const fill = scaled(cube, -1, 1);
+  const indicator = scaled(cube, -1, 1);
+  for (let q = 0; q < p; q++) indicator.data[3 * p + q] = 0;
+  for (const q of [5, 40, 77, 130]) fill.data[3 * p + q] = indicator.data[3 * p + q] = 3.4e38;
+  for (const q of [5, 40, 77, 130]) indicator.data[3 * p + q] = 1;
+  const got = await globalRx(gpu, fill);
+  assert.ok(got.every(Number.isFinite), 'finite scores');
+  assertClose('rx with a 3.4e38 fill', got, globalRxRef(indicator.data, 12, 12, 5), { atol: 1e-4, rtol: 2e-4 });
+  // A fill pixel in every band: it alone spans the covariance's top axis and scores the most
+  // any sample point can, (p − 1)² / p.
+  const all = scaled(cube, -1, 1);
+  for (let b = 0; b < 5; b++) all.data[b * p + 60] = -3.4e38;
+  const s = await globalRx(gpu, all);
+  assert.ok(s.every(Number.isFinite) && Math.abs(s[60] - 143 ** 2 / 144) < 1e-3 * s[60], `fill pixel scores ${s[60]}`);
+});
+
+test('huge finite values: LRX on the cube ×1e30 equals LRX on the cube; a 1e30 band is refused naming it', async () => {
+  const gpu = await testGpu();
+  const cube = graded(13, 12, 9, 7, 52);
+  const want = localRxPcaRef(cube.data, 13, 12, 9, 7, 3, 4, 1e-3);
+  assertClose('lrx, cube ×1e30', await localRx(gpu, scaled(cube, -1, 1e30), { outer: 7, inner: 3, dims: 4, relRidge: 1e-3 }), want, { atol: 1e-4, rtol: 1e-3 });
+  await rejects(localRx(gpu, { ...scaled(cube, 4, 1e30), name: 'x.mat' }, { outer: 7, inner: 3, dims: 4 }), DataError,
+    /^x\.mat: lrx: band 5: expected values within 1e\+8× the spread of the other bands, got max \|x − mean\| [0-9.e+]+ against [0-9.e+]+ in band \d.*--bands/);
+  const fill = scaled(cube, -1, 1);
+  fill.data[7 * 156 + 20] = 3.4e38;
+  await rejects(localRx(gpu, fill, { outer: 7, inner: 3, dims: 4 }), DataError, /lrx: band 8: expected values within/);
+});
+
 test('bad input: NaN cubes and bad windows are refused with the way out', async () => {
   const gpu = await testGpu();
   const cube = correlated(5, 5, 3, 1);
   cube.data[7] = NaN;
   await rejects(globalRx(gpu, cube), DataError, /rx: cube: expected finite values, got 1 NaN\/Inf; fill them first/);
-  await rejects(localRx(gpu, correlated(5, 5, 3, 1), { outer: 4, inner: 1 }), Error, /lrx: windows: expected odd sizes with inner < outer, got outer 4, inner 1/);
+  await rejects(localRx(gpu, correlated(5, 5, 3, 1), { outer: 4, inner: 1 }), OptionError, /lrx: windows: expected odd sizes with inner < outer, got outer 4, inner 1/);
+  await rejects(globalRx(gpu, { rows: 1, cols: 1, bands: 3, data: new Float32Array(3), name: 'one.mat' }), DataError, /^one\.mat: rx: pixels: expected at least 2 \(a covariance needs two\), got 1 \(1×1\)/);
+  await rejects(localRx(gpu, { rows: 1, cols: 1, bands: 3, data: new Float32Array(3) }), OptionError, /^lrx: outer window: expected at most twice the scene side/);
+  await rejects(globalRx(gpu, correlated(5, 5, 3, 1), { ridge: -1 }), OptionError, /^rx: ridge: expected a finite number ≥ 0, got -1/);
+  await rejects(symmetricEigen(new Float64Array([1, Infinity, Infinity, 1]), 2), DataError, /^symmetricEigen: entry \(0, 1\): expected a finite number, got Infinity/);
   assert.equal(Array.from(solve([2, 0, 0, 4], [2, 4], 2)), [1, 1]);
 });
 

@@ -100,6 +100,22 @@ test('a non-finite loss stops training with an error naming the step, the last f
   await rejects(fitLine({ steps: 0 }), OptionError, /fitLine: steps: expected a positive integer, got 0/);
 });
 
+test('weights that the last step makes non-finite are caught after the loop (no loss sees them)', async () => {
+  const gpu = await testGpu();
+  const model = new Linear(gpu, 1, 1, { seed: 2 });
+  const optimizer = new SGD(model.parameters(), { lr: 1e38 });
+  const x = tensor(gpu, [1, 2, 3], [3, 1]);
+  const y = tensor(gpu, [50, 60, 70], [3, 1]);
+  // One step: its loss is finite (read before the update); lr 1e38 × a gradient of ~100 overflows f32.
+  const err = (await rejects(trainLoop('lastStep', {
+    model, optimizer, steps: 1, batch: () => ({}), loss: () => ({ loss: mseLoss(model.forward(x), y) }),
+  }), TrainingDivergedError, /^lastStep: weights: expected finite values, got -?Infinity in weight after step 1 \(the last finite loss was [0-9.e+]+\); training stopped\. Likely causes: a learning rate too high for this scene \(lower it/)) as TrainingDivergedError;
+  assert.is(err.param, 'weight');
+  for (const t of [x, y]) t.dispose();
+  model.dispose();
+  optimizer.dispose();
+});
+
 test('trainBs3lnet with a diverging learning rate throws instead of returning NaN scores', async () => {
   const gpu = await testGpu();
   const { cube } = synthScene({ rows: 16, cols: 16, bands: 6, anomalies: 2, seed: 2 });
