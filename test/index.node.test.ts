@@ -28,6 +28,15 @@ test('README documents the readers and metrics, all exported (readEnviFile by th
   }
 });
 
+test('the generated API reference (docs/api, npm run docs:api) lists every runtime export', () => {
+  const index = readFileSync('docs/api/README.md', 'utf8');
+  // Index rows link classes and interfaces (`| [Name](…)`); functions, variables and types are headings (`### name()`), `_` escaped.
+  const names = [...index.matchAll(/^\| \[([\w$\\]+)\]\(|^### (?:`\w+` )?([\w$\\]+)(?:\(\))?$/gm)];
+  const listed = new Set(names.map((m) => (m[1] ?? m[2]).replaceAll('\\', '')));
+  const stale = Object.keys(nodeApi).filter((k) => !listed.has(k));
+  assert.equal(stale, [], `exports missing from docs/api (run npm run docs:api): ${stale.join(', ')}`);
+});
+
 test('the browser entry has no node: imports in its module graph', async () => {
   // esbuild does not run inside a bundle: ask it from a plain Node process, with the build's options.
   const script = "import * as esbuild from 'esbuild'; import { baseOptions } from './scripts/esbuild-config.mjs';" +
