@@ -4,6 +4,7 @@
  * state, so the failing instance is dropped and the next call starts a fresh one.
  */
 import { instantiate } from '../../build/hsi.js';
+import { HsiError } from '../errors.ts';
 import bytes from '../../build/hsi.wasm';
 
 type Exports = Awaited<ReturnType<typeof instantiate>>;
@@ -17,7 +18,10 @@ export async function withWasm<T>(fn: (wasm: Exports) => T): Promise<T> {
     return fn(wasm);
   } catch (e) {
     instance = null;
-    // AssemblyScript appends `in assembly/…:line:col`; keep the message, drop the wasm path.
-    throw new Error(String((e as Error).message).replace(/ in assembly\/\S+$/, ''));
+    // AssemblyScript appends `in assembly/…:line:col`; keep the message, drop the wasm path. The
+    // module's aborts read `fn: what: expected …, got …`, so they become typed errors of `fn`.
+    const message = String((e as Error).message).replace(/ in assembly\/\S+$/, '');
+    const m = /^(\w+): ([\s\S]+)$/.exec(message);
+    throw m ? new HsiError(m[1], m[2]) : new HsiError('wasm', message);
   }
 }

@@ -2,6 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DataError, makeCube } from '../../src/data/cube.ts';
 import { pca, symmetricEigen } from '../../src/data/pca.ts';
+import { withWasm } from '../../src/data/wasm.ts';
+import { HsiError } from '../../src/errors.ts';
 import { assertClose, rejects, rng, uniform } from '../harness/gpu.ts';
 import { covarianceRef, jacobiEigenRef, projectRef } from '../ref/pca.ts';
 
@@ -98,6 +100,12 @@ test('pca (wasm) matches the float64 twin: components, eigenvalues, projected cu
     const total = eig.values.reduce((s, v) => s + v, 0);
     assertClose(`explained ${bands}`, got.explainedRatio, eig.values.slice(0, k).map((v) => v / total), { atol: 1e-12, rtol: 1e-9 });
   }
+});
+
+test('wasm aborts reach callers as typed errors of the function that refused (HsiError)', async () => {
+  const err = await rejects(withWasm((w) => w.symmetricEigen(new Float64Array(3), 2)), HsiError, /^symmetricEigen: matrix: expected 2² values, got 3$/);
+  assert.is((err as HsiError).op, 'symmetricEigen');
+  await rejects(symmetricEigen(Float64Array.from([1, NaN, NaN, 1]), 2), DataError, /^symmetricEigen: entry \(0, 1\): expected a finite number, got NaN/);
 });
 
 test('pca refuses bad k, one pixel and NaN with a DataError naming the cube', async () => {
