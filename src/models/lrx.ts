@@ -13,13 +13,13 @@
  * Range: principal components, unlike RX, depend on each band's scale, so the bands cannot be
  * rescaled freely. The covariance comes from RX's scaled f32 accumulation (no overflow for any
  * finite input), the eigenvectors from its float64 form, and each component is projected as
- * (W D / c) (D⁻¹ (x − μ)) with c its largest possible value, so nothing overflows f32. Bands
- * whose spreads differ by more than 1e8 are refused: the float64 eigendecomposition resolves
- * variances only to 2e-16 of the largest, so the smaller bands' components would be noise.
+ * (W D / c) (D⁻¹ (x − μ)) with c its largest possible value, so nothing overflows f32. The
+ * float64 eigendecomposition resolves variances only to about 1e-14 of the largest, so a band
+ * whose spread dwarfs the others' leaves the smaller components as noise: refused (checkResolved).
  */
 import type { Gpu } from '../gpu/index.ts';
 import { DataError, type Cube } from '../data/cube.ts';
-import { checkFiniteCube, projectPixels, sceneStats, type RxOptions } from './rx.ts';
+import { checkFiniteCube, projectPixels, scaledCovariance, sceneStats, type RxOptions, type SceneStats } from './rx.ts';
 import { symmetricEigen } from '../data/pca.ts';
 import { OptionError } from '../errors.ts';
 import { checkOptions, type ModelEntry } from './registry.ts';
@@ -63,35 +63,38 @@ function checkWindows(outer: number, inner: number, cube: Cube): void {
   }
 }
 
-/** Largest ratio of band spreads (max |x − μ|) PCA can resolve in float64 (see the file comment). */
-const MAX_SPREAD_RATIO = 1e8;
+/** Eigenvalues below this fraction of the largest are float64 rounding noise (≈ bands · 2.2e-16, with margin). */
+const RESOLVED = 1e-12;
+const resolved = (values: Float64Array): number => values.filter((v) => v > values[0] * RESOLVED).length;
 
-/** Refuses bands whose spreads differ beyond MAX_SPREAD_RATIO, naming the widest and the narrowest. */
-function checkSpreads(cube: Cube, scale: Float64Array, mean: Float64Array): void {
-  let hi = 0;
-  let lo = -1;
-  const p = cube.rows * cube.cols;
-  const constant = (b: number) => scale[b] === 1 && cube.data.subarray(b * p, (b + 1) * p).every((v) => v === mean[b]);
-  for (let b = 0; b < cube.bands; b++) {
-    if (constant(b)) continue;
-    if (scale[b] > scale[hi]) hi = b;
-    if (lo < 0 || scale[b] < scale[lo]) lo = b;
-  }
-  if (lo >= 0 && scale[hi] / scale[lo] > MAX_SPREAD_RATIO) {
-    throw new DataError(cube.name ?? 'cube', `lrx: band ${hi + 1}: expected values within ${MAX_SPREAD_RATIO.toExponential(0)}× the spread of the other bands, got max |x − mean| ${scale[hi].toPrecision(3)} against ${scale[lo].toPrecision(3)} in band ${lo + 1} (a no-data fill or a unit error?)`,
-      `leave the band out (hsi detect --bands) or rescale it; global RX (--method rx) is scale-invariant and handles it`);
-  }
+/**
+ * Refuses a PCA that float64 cannot resolve: fewer of the `d` components asked stand above the
+ * rounding noise than the same bands, each scaled to unit spread, would give. That happens when
+ * one band's spread dwarfs the others' (a no-data fill, a unit error); a scene of lower rank (a
+ * duplicated band) loses as many components either way and is left alone.
+ */
+async function checkResolved(cube: Cube, stats: SceneStats, values: Float64Array, d: number): Promise<void> {
+  const kept = resolved(values);
+  if (kept >= d) return;
+  const scaled = resolved((await symmetricEigen(scaledCovariance(stats), stats.bands)).values);
+  if (scaled <= kept) return;
+  const { scale } = stats;
+  const hi = scale.indexOf(Math.max(...scale));
+  const spread = (b: number) => scale[b].toPrecision(3);
+  const others = Array.from(scale, (_, b) => b).filter((b) => b !== hi).sort((a, b) => scale[b] - scale[a]);
+  throw new DataError(cube.name ?? 'cube', `lrx: band ${hi + 1}: expected a spread PCA can resolve beside the other bands, got max |x − mean| ${spread(hi)} against ${others.length ? spread(others[0]) : '-'} at most elsewhere: float64 resolves ${kept} of the ${d} components asked (a no-data fill or a unit error?)`,
+    'leave the band out (hsi detect --bands) or rescale it; global RX (--model rx) is scale-invariant and handles it');
 }
 
 /** The scene projected on its top-d principal axes: d × pixels, float64. */
 async function principalScores(gpu: Gpu, cube: Cube, d: number, opts: RxOptions): Promise<Float64Array> {
   const stats = await sceneStats(gpu, cube, opts);
   const { scale } = stats;
-  checkSpreads(cube, scale, stats.mean);
   const nb = cube.bands;
   const p = cube.rows * cube.cols;
   // Rows of `vectors` are the eigenvectors, by descending eigenvalue: the first d are the top axes.
-  const { vectors } = await symmetricEigen(stats.cov, nb);
+  const { values, vectors } = await symmetricEigen(stats.cov, nb);
+  await checkResolved(cube, stats, values, d);
   // Row r of W D divided by c_r = Σ_b |W_rb| scale_b: every projected value lies in [−1, 1].
   const vt = new Float32Array(d * nb);
   const c = new Float64Array(d);

@@ -129,6 +129,17 @@ function pairwiseSum(x: Tensor): Tensor {
   return t;
 }
 
+/** D⁻¹ (Σ + ridge·I) D⁻¹ with D = diag(stats.scale): every band's variance at most about 1. */
+export function scaledCovariance(stats: SceneStats, ridge = 0): Float64Array {
+  const { bands: nb, cov, scale } = stats;
+  const scaled = new Float64Array(nb * nb);
+  for (let i = 0; i < nb; i++) {
+    for (let j = 0; j < nb; j++) scaled[i * nb + j] = cov[i * nb + j] / scale[i] / scale[j];
+    scaled[i * nb + i] += ridge / scale[i] / scale[i];
+  }
+  return scaled;
+}
+
 /**
  * Whitening matrix Lᵀ (rank × bands, row-major) for the scaled pixels (x − μ) / scale (see
  * SceneStats.scale): Lᵀ Σₛ L = I on the kept eigenvalues of Σₛ = D⁻¹ (Σ + ridge·I) D⁻¹, D =
@@ -137,14 +148,8 @@ function pairwiseSum(x: Tensor): Tensor {
 export async function whitening(stats: SceneStats, ridge = 0): Promise<{ lt: Float32Array; rank: number }> {
   const nb = stats.bands;
   if (!(ridge >= 0 && Number.isFinite(ridge))) throw new OptionError('rx', `ridge: expected a finite number ≥ 0, got ${ridge}`);
-  const { cov, scale } = stats;
-  const scaled = new Float64Array(nb * nb);
-  for (let i = 0; i < nb; i++) {
-    for (let j = 0; j < nb; j++) scaled[i * nb + j] = cov[i * nb + j] / scale[i] / scale[j];
-    scaled[i * nb + i] += ridge / scale[i] / scale[i];
-  }
   // Eigenvalues descending, eigenvectors as rows (float64 Householder + QL in wasm).
-  const { values, vectors } = await symmetricEigen(scaled, nb);
+  const { values, vectors } = await symmetricEigen(scaledCovariance(stats, ridge), nb);
   const floor = values[0] * nb * 2.2e-16;
   const keep: number[] = [];
   for (let i = 0; i < nb; i++) if (values[i] > floor && values[i] > 0) keep.push(i);
