@@ -4,7 +4,7 @@
 #  2. a WebGPU adapter for Node: on Debian/Ubuntu with root or sudo, Mesa's lavapipe Vulkan
 #     driver (Debian 12: from bookworm-backports, since Dawn refuses Debian 12's Mesa 22)
 #  3. Debian's chromium for the browser tests (never a downloaded browser build)
-#  4. the AssemblyScript module and the esbuild bundles, when their sources changed
+#  4. the AssemblyScript module, the esbuild bundles and the declarations, when their sources changed
 # Elsewhere it prints exactly what to install and exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,6 +90,6 @@ if newer build/hsi.wasm assembly asconfig.json; then
   say "building the AssemblyScript module"
   npx --no-install asc --config asconfig.json --target release
 fi
-if newer dist/node/cli.js src shaders build/hsi.wasm package.json scripts/build.mjs scripts/esbuild-config.mjs; then
+if [ ! -e dist/types/index.node.d.ts ] || newer dist/node/cli.js src shaders build/hsi.wasm package.json scripts/build.mjs scripts/build-types.mjs scripts/esbuild-config.mjs tsconfig.json tsconfig.types.json; then
   node scripts/build.mjs
 fi
