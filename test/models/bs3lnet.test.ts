@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HsiError, liveGraphNodes, OptionError, tensor } from '../../src/index.ts';
+import { constant_, HsiError, liveGraphNodes, OptionError, tensor, TrainingDivergedError } from '../../src/index.ts';
 import type { Cube } from '../../src/data/cube.ts';
 import { synthScene } from '../../src/data/synth.ts';
 import { rocAuc } from '../../src/metrics/roc.ts';
@@ -213,11 +213,26 @@ test('a strip narrower than the reflect padding is refused naming pd (--pd); div
   const r = await trainBs3lnet(gpu, strip(3), { epochs: 1, pd: 1 });
   assert.ok((await bs3ResultScores(gpu, r)).every(Number.isFinite), 'pd 1 trains and scores the 3-row strip');
   r.model.dispose();
-  // lr 1e10: losses stay finite (about 1e22) but the outputs overflow f32 when scored.
-  const big = await trainBs3lnet(gpu, { rows: 24, cols: 24, bands: 4, data: uniform(24 * 24 * 4, 2) }, { epochs: 5, lr: 1e10 });
-  assert.ok(big.losses.every(Number.isFinite), 'finite losses');
-  await rejects(bs3ResultScores(gpu, big), HsiError, /^bs3lnetScores: scores: expected finite values, got \d+ NaN\/Inf of 576 .*training diverged\); train again with a lower learning rate/);
-  big.model.dispose();
+  // Weights finite but huge (what a far too high learning rate leaves): the outputs overflow f32.
+  const model = new Bs3lnet(gpu, { bands: 4, blindspot: 'conv', seed: 1 });
+  constant_(model.head.bias!, 1e30);
+  await rejects(bs3lnetScores(gpu, model, { rows: 8, cols: 8, bands: 4, data: uniform(256, 3) }), HsiError,
+    /^bs3lnetScores: scores: expected finite values, got 64 NaN\/Inf of 64 \(the network's outputs overflow float32: training diverged\); train again with a lower learning rate/);
+  model.dispose();
+  // lr 1e10 on a tiny scene: either a loss goes non-finite in training, or the weights stay finite
+  // but huge and scoring refuses; never NaN scores returned.
+  let outcome: unknown = null;
+  try {
+    const big = await trainBs3lnet(gpu, { rows: 24, cols: 24, bands: 4, data: uniform(24 * 24 * 4, 2) }, { epochs: 5, lr: 1e10 });
+    try {
+      outcome = await bs3ResultScores(gpu, big);
+    } finally {
+      big.model.dispose();
+    }
+  } catch (e) {
+    outcome = e;
+  }
+  assert.ok(outcome instanceof TrainingDivergedError || (outcome instanceof HsiError && outcome.op === 'bs3lnetScores'), `got ${String(outcome).slice(0, 200)}`);
 });
 
 test.run();
