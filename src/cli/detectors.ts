@@ -63,7 +63,7 @@ export function modelFromFlags<T extends Task>(task: T, values: Record<string, u
  */
 function flagWords(e: OptionError, entry: ModelEntry<Task>, options: OptionValues): string {
   let text = e.message.slice(e.op.length + 2);
-  for (const key of Object.keys(entry.options)) text = text.replace(new RegExp(`(^|[\\s(,])${key}(?=:| [\\d<>=-])`, 'g'), `$1--${kebab(key)}`);
+  for (const key of Object.keys(entry.options)) text = text.replace(new RegExp(`(^|[\\s(,])${key}(?=[:,]| [\\d<>=-])`, 'g'), `$1--${kebab(key)}`);
   const given = Object.entries(options).map(([k, v]) => `--${kebab(k)} ${v}`).join(' ');
   return `${text}${given ? ` (given: --model ${entry.name} ${given})` : ''}`;
 }

@@ -161,11 +161,15 @@ async function replace(dir: string, out: string, parent: string, base: string): 
   for (const old of aside) await rm(old, { recursive: true, force: true });
 }
 
-/** Runs `fn` on a run folder for `out`: committed when it returns 0, discarded otherwise (or on an exception). */
+/**
+ * Runs `fn` on a run folder: committed when it returns an exit code, discarded when it throws
+ * or returns 130 (stopped by Ctrl-C: nothing is written). A batch with failed scenes returns 1
+ * and is kept: its summary says which failed.
+ */
 export async function withRun(run: RunFolder, fn: (dir: string) => Promise<number>): Promise<number> {
   try {
     const code = await fn(run.dir);
-    if (code === 0) await run.commit();
+    if (code !== 130) await run.commit();
     return code;
   } finally {
     run.discard();

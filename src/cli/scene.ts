@@ -62,7 +62,8 @@ const SCENE_EXTS = ['.mat', '.hdr', '.tif', '.tiff', '.npy'];
 
 /**
  * The scene files the command line names: files as given, folders as their scene files (sorted;
- * ENVI by its .hdr). A folder without any is a usage error raised by the caller.
+ * ENVI by its .hdr; ground-truth files named *_gt.* skipped). A folder without any is a usage
+ * error raised by the caller.
  */
 export async function listScenes(args: string[]): Promise<string[]> {
   const files: string[] = [];
@@ -72,7 +73,7 @@ export async function listScenes(args: string[]): Promise<string[]> {
       files.push(a);
       continue;
     }
-    const inside = (await readdir(a)).filter((f) => SCENE_EXTS.includes(sceneExt(f)) && !f.startsWith('.')).sort();
+    const inside = (await readdir(a)).filter((f) => SCENE_EXTS.includes(sceneExt(f)) && !f.startsWith('.') && !/_gt\.[^.]+$/i.test(f)).sort();
     files.push(...inside.map((f) => path.join(a, f)));
   }
   return files;
