@@ -13,7 +13,8 @@ import { openRun, withRun } from './runfolder.ts';
 import { folderHashes, provenance } from './provenance.ts';
 import { detectBatch, listDetectScenes, loadDetectScene, sceneOptions, type SceneFlags } from './batch.ts';
 
-const usage = `usage: hsi detect <file|folder>… [--model ${modelsFor('detect').map((m) => m.name).join('|')}] [model options]
+const usage = `usage: hsi detect <file> [--model ${modelsFor('detect').map((m) => m.name).join('|')}] [model options]
+       hsi detect <file|folder>… (several scenes, see below) [same options]
                   [--data VAR] [--map VAR|FILE[:VAR]|none] [--layout hwc|chw]
                   [--bands LIST] [--drop-bands LIST] [--crop r0:r1,c0:c1]
                   [--non-finite error|zero|band-mean] [--tuning FILE] [--out DIR] [--json]
