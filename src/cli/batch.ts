@@ -126,7 +126,7 @@ export async function detectBatch(files: string[], outFlag: string | undefined, 
           if (row === null) return 130;
           rows.push(row);
         }
-        return writeBatchSummary(dir, out, c.model.name, rows);
+        return writeBatchSummary(dir, out, c.model.name, rows, c.json);
       });
     } finally {
       gpu.destroy();
@@ -157,7 +157,7 @@ async function batchScene(gpu: Parameters<typeof detectOne>[0], file: string, fo
 const csvCell = (v: unknown): string => (v === undefined || v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
 
 /** summary.csv and summary.json of a batch; exit 1 naming the scenes that failed. */
-async function writeBatchSummary(dir: string, out: string, model: string, rows: BatchRow[]): Promise<number> {
+async function writeBatchSummary(dir: string, out: string, model: string, rows: BatchRow[], json?: boolean): Promise<number> {
   const header = ['scene', 'file', 'status', 'aucDF', 'aucDtau', 'aucFtau', 'snprDb', 'seconds', 'folder', 'error'];
   const lines = rows.map((r) => [r.scene, r.file, r.ok ? 'ok' : 'failed', r.auc?.aucDF, r.auc?.aucDtau, r.auc?.aucFtau, r.auc?.snpr, r.seconds?.toFixed(3), r.folder, r.error].map(csvCell).join(','));
   await writeAtomic(path.join(dir, 'summary.csv'), [header.join(','), ...lines].join('\n') + '\n');
@@ -165,12 +165,18 @@ async function writeBatchSummary(dir: string, out: string, model: string, rows: 
   const files = { summaryCsv: 'summary.csv', summary: 'summary.json', ...Object.fromEntries(rows.filter((r) => r.ok).map((r) => [`scene:${r.scene}`, r.folder])) };
   const summary = { command: 'detect', model, out, scenes: rows, failed, files, provenance: await provenance(null, {}) };
   await writeAtomic(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  if (json) console.log(JSON.stringify(summary));
+  else printTable(rows);
+  if (failed.length === 0) return 0;
+  console.error(`hsi detect: ${failed.length} of ${rows.length} scenes failed: ${failed.join(', ')} (see summary.csv in ${out})`);
+  return 1;
+}
+
+/** The AUCs of every scene as a table on stdout. */
+function printTable(rows: BatchRow[]): void {
   console.log(`\n${'scene'.padEnd(24)} ${'AUC(D,F)'.padEnd(9)} ${'AUC(D,τ)'.padEnd(9)} ${'AUC(F,τ)'.padEnd(9)} status`);
   for (const r of rows) {
     const f = (x?: number) => (x === undefined ? '–' : x.toFixed(4)).padEnd(9);
     console.log(`${r.scene.padEnd(24)} ${f(r.auc?.aucDF)} ${f(r.auc?.aucDtau)} ${f(r.auc?.aucFtau)} ${r.ok ? 'ok' : 'failed'}`);
   }
-  if (failed.length === 0) return 0;
-  console.error(`hsi detect: ${failed.length} of ${rows.length} scenes failed: ${failed.join(', ')} (see summary.csv in ${out})`);
-  return 1;
 }

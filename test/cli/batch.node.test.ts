@@ -50,6 +50,10 @@ test('files on the command line share one adapter and print a table; a reused --
   assert.match(r.stdout, /^b\s+–\s+–\s+–\s+ok$/m);
   assert.equal(readdirSync(out).sort(), ['a', 'b', 'summary.csv', 'summary.json']);
   assert.not.ok(existsSync(path.join(out, 'a', 'roc.csv')), 'no file of the earlier run');
+  const j = await hsi(['detect', a, path.join(scenes, 'b.npy'), '--model', 'rx', '--out', out, '--json']);
+  const last = JSON.parse(j.stdout.trim().split('\n').at(-1)!);
+  assert.equal([last.command, last.scenes.length, last.failed], ['detect', 2, []]);
+  assert.equal(last, JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')));
   const u = await hsiFails(['detect', a, a, '--map', path.join(scenes, 'b_gt.npy'), '--out', path.join(dir, 'never')]);
   assert.is(u.code, 2);
   assert.match(u.stderr, /--map .*b_gt\.npy: one map file fits one scene, got 2 scenes/);
