@@ -3,7 +3,7 @@
  * files written atomically so an interrupted run never leaves a half-written output.
  */
 import { rmSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -37,12 +37,40 @@ export function choice<T extends string>(name: string, value: string | undefined
 }
 
 /**
+ * Creates the missing folders above `dir`, one level at a time: `mkdir -p` loops forever on
+ * paths such as /proc/x (ENOENT from a parent that exists), so each level is made once.
+ * Returns the folders it created, outermost first.
+ */
+export async function makeParents(dir: string, flag: string, shown: string): Promise<string[]> {
+  const missing: string[] = [];
+  let p = path.resolve(dir);
+  for (;;) {
+    try {
+      if (!(await stat(p)).isDirectory()) throw new UsageError(`${flag}: cannot create ${shown}: ${p} is a file, not a folder`);
+      break;
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      missing.unshift(p);
+      if (path.dirname(p) === p) break;
+      p = path.dirname(p);
+    }
+  }
+  for (const m of missing) {
+    try {
+      await mkdir(m);
+    } catch (e) {
+      throw new UsageError(`${flag}: cannot create ${shown} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message} at ${m}); pick a folder you can write to`);
+    }
+  }
+  return missing;
+}
+
+/**
  * Writes through a temporary name and renames, so readers never see a partial file; the
  * temporary file is removed when writing fails. Missing folders above `file` are created
  * (makeParents, which does not loop on /proc-like paths); `flag` names the option in errors.
  */
 export async function writeAtomic(file: string, bytes: Uint8Array | string, flag = '--out'): Promise<void> {
-  const { makeParents } = await import('./runfolder.ts');
   await makeParents(path.dirname(file), flag, file);
   const tmp = `${file}.partial-${process.pid}`;
   const drop = (): void => rmSync(tmp, { force: true });

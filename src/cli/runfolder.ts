@@ -7,9 +7,9 @@
  * are removed by the next run on the same --out once their process is gone.
  */
 import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from './common.ts';
+import { makeParents, UsageError } from './common.ts';
 
 export interface RunFolder {
   /** The final folder (what --out names). */
@@ -49,35 +49,6 @@ function checkExisting(out: string, flag: string): void {
   if (entries.length > 0 && !isRunFolder(out, entries)) {
     throw new UsageError(`${flag}: expected a new folder or one an earlier hsi run wrote (it is replaced), got ${out} holding other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); pick another ${flag}`);
   }
-}
-
-/**
- * Creates the missing folders above `dir`, one level at a time: `mkdir -p` loops forever on
- * paths such as /proc/x (ENOENT from a parent that exists), so each level is made once.
- * Returns the folders it created, outermost first.
- */
-export async function makeParents(dir: string, flag: string, shown: string): Promise<string[]> {
-  const missing: string[] = [];
-  let p = path.resolve(dir);
-  for (;;) {
-    try {
-      if (!(await stat(p)).isDirectory()) throw new UsageError(`${flag}: cannot create ${shown}: ${p} is a file, not a folder`);
-      break;
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      missing.unshift(p);
-      if (path.dirname(p) === p) break;
-      p = path.dirname(p);
-    }
-  }
-  for (const m of missing) {
-    try {
-      await mkdir(m);
-    } catch (e) {
-      throw new UsageError(`${flag}: cannot create ${shown} (${code(e)} at ${m}); pick a folder you can write to`);
-    }
-  }
-  return missing;
 }
 
 /** Removes `.NAME.partial-PID-*` folders beside `out` whose process has ended (a killed run's leftovers). */

@@ -2,7 +2,7 @@
 // name flags, not library options; maps that are no anomaly truth are refused with a warning;
 // --map FILE in every format, --layout, --bands/--drop-bands/--crop, LRX windows, a second Ctrl-C.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -13,7 +13,7 @@ import { writeNpy } from '../../src/data/npy.ts';
 import { cubeVariable, mapVariable, writeMat, type MatVariable } from '../../src/data/matwrite.ts';
 import { makeCube, type Cube } from '../../src/data/cube.ts';
 import { writeTiffRef } from '../ref/tiff.ts';
-import { checkScores } from '../../src/cli/detect.ts';
+import { checkScores } from '../../src/cli/detectrun.ts';
 
 const test = suite('cli/flags');
 const dir = mkdtempSync(path.join(tmpdir(), 'hsi-flags-'));
