@@ -149,5 +149,19 @@ test('two processes writing one --out at once: the folder is one of the runs, wh
   assert.equal(leftovers(dir), []);
 });
 
+test('hsi cluster: --out checked first, folder written whole with hashes and provenance', async () => {
+  const r = await hsiFails(['cluster', scene, '--model', 'kmeans', '--k', '3', '--out', path.join(dir, 'afile')]);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /hsi cluster: --out: expected a folder, got the existing file/);
+  const out = path.join(dir, 'clusters');
+  await hsi(['cluster', scene, '--model', 'kmeans', '--k', '3', '--out', out]);
+  await hsi(['cluster', scene, '--model', 'kmeans', '--k', '2', '--out', out]);
+  const s = summaryOf(out);
+  assert.equal(readdirSync(out).sort(), Object.values(s.files as Record<string, string>).sort());
+  for (const [f, h] of Object.entries(s.sha256 as Record<string, string>)) assert.is(sha(path.join(out, f)), h, f);
+  assert.match(s.provenance.command, /^hsi cluster .* --k 2 --out /);
+  assert.equal(leftovers(dir), []);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
