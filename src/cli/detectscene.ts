@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import type { Cube, LabelMap, NonFinitePolicy } from '../data/cube.ts';
 import { sceneExt } from '../data/scene.ts';
 import { choice, UsageError } from './common.ts';
-import { listScenes, loadScene } from './scene.ts';
+import { cliWords, listScenes, loadScene } from './scene.ts';
 import { mapOption, parseMapSpec, readTruthFile, type MapSpec } from './truth.ts';
 import { applySelection, parseBands, parseCrop, type Selection } from './select.ts';
 
@@ -56,14 +56,14 @@ export async function listDetectScenes(args: string[], f: SceneFlags): Promise<{
 /** A scene ready for a detector: the cube and map after --map, --bands and --crop, and what was read. */
 export async function loadDetectScene(file: string, nonFinite: NonFinitePolicy, f: SceneFlags): Promise<{ cube: Cube; map?: LabelMap; record: Record<string, unknown> }> {
   const scene = await loadScene(file, { data: f.data, map: mapOption(f.map, file), mapKind: 'truth', nonFinite, layout: f.layout });
-  const warnings = [...(scene.warnings ?? [])];
+  const warnings = (scene.warnings ?? []).map(cliWords);
   let map = scene.map;
   let mapSource = scene.variables?.map ?? null;
   if (f.map?.kind === 'file') {
     const t = await readTruthFile(f.map, scene.cube);
     map = t.map;
     mapSource = t.source;
-    if (t.warning) warnings.push(t.warning);
+    if (t.warning) warnings.push(cliWords(t.warning));
   }
   for (const w of warnings) console.error(`hsi detect: warning: ${w}`);
   const cut = applySelection(scene.cube, map, f.selection);

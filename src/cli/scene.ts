@@ -19,7 +19,9 @@ export function cliWords(message: string): string {
     .replace(/nonFinite: '([^']+)' or '([^']+)'/g, '--non-finite $1 or $2')
     .replace(/with data: '<name>'/g, 'with --data NAME')
     .replace(/with map: '<name>'/g, 'with --map NAME')
-    .replace(/\(or map: false\)/g, '(or --map none)');
+    .replace(/\(or map: false\)/g, '(or --map none)')
+    .replace(/layout '(\w+)'/g, '--layout $1')
+    .replace(/layout: '(\w+)'/g, '--layout $1');
 }
 
 /** Runs `fn`, rewording a DataError it throws with cliWords. */

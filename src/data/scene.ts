@@ -91,7 +91,7 @@ export async function readSceneBytes(name: string, bytes: Uint8Array, opts: Scen
  */
 function layoutWarning(name: string, cube: Cube): string[] {
   if (!(cube.rows >= 100 && cube.bands <= 64 && cube.rows > 2 * cube.cols)) return [];
-  return [`${name}: read as rows×cols×bands = ${cube.rows}×${cube.cols}×${cube.bands} (--layout hwc, the default guess); if the array is bands×rows×cols (${cube.rows} bands), pass --layout chw`];
+  return [`${name}: read as rows×cols×bands = ${cube.rows}×${cube.cols}×${cube.bands} (layout 'hwc', the default guess); if the array is bands×rows×cols (${cube.rows} bands), pass layout: 'chw'`];
 }
 
 /** Warnings for the file's 2-D variables that look like maps but are not the cube's size. */
@@ -120,7 +120,7 @@ export function anomalyTruth(source: string, cube: Cube, values: ArrayLike<numbe
   if (nan || sorted.length > 2 || (sorted.length === 2 && sorted[0] !== 0)) {
     const why = `not used as anomaly truth: expected two values (0 background, 1 or more anomaly), got ${nan ? 'NaN among the values' : `${sorted.length > 16 ? 'more than 16' : sorted.length} values (${shown})`}${sorted.length > 2 ? ', a class-label map' : ''}`;
     if (named) throw new DataError(source, why, 'pass a 0/1 anomaly map');
-    return { warning: `${source}: ${why}; pass one with --map` };
+    return { warning: `${source}: ${why}; name a 0/1 map with map: '<name>'` };
   }
   const map: LabelMap = { rows: cube.rows, cols: cube.cols, data: Int32Array.from(values, (v) => (v > 0 ? 1 : 0)), name: source };
   if (sorted.length === 2) return { map };

@@ -84,7 +84,7 @@ test('maps that are no anomaly truth: class labels and wrong sizes warned and no
   // The issue's case: Indian Pines' 4-class label map was read as an anomaly map (AUC 0.28).
   const pines = path.resolve('../shared/data/clust/Indian_pines_subset85x70.mat');
   const r = await hsi(['detect', pines, '--model', 'rx', '--out', at('pines')]);
-  assert.match(r.stderr, /warning: Indian_pines_subset85x70\.mat:grd: not used as anomaly truth: expected two values \(0 background, 1 or more anomaly\), got 5 values \(0, 1, 2, 3, 4\), a class-label map/);
+  assert.match(r.stderr, /warning: Indian_pines_subset85x70\.mat:grd: not used as anomaly truth: expected two values \(0 background, 1 or more anomaly\), got 5 values \(0, 1, 2, 3, 4\), a class-label map; name a 0\/1 map with --map NAME\n/);
   assert.match(r.stdout, /no ground-truth map: no AUCs/);
   mat('small.mat', [cubeVariable('data', cube), mapVariable('gt', { rows: 5, cols: 4, data: new Float64Array(20).fill(1) })]);
   let j = await detectJson([at('small.mat'), '--model', 'rx', '--out', at('small')]);
