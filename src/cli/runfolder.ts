@@ -44,6 +44,8 @@ function checkExisting(out: string, flag: string): void {
   } catch {
     return;
   }
+  // A link is refused rather than followed: replacing the folder would replace the link.
+  if (st.isSymbolicLink()) throw new UsageError(`${flag}: expected a folder, got the symbolic link ${out}; pass the folder it points to`);
   if (!st.isDirectory()) throw new UsageError(`${flag}: expected a folder, got the existing file ${out}; pick another ${flag} or remove the file`);
   const entries = readdirSync(out);
   if (entries.length > 0 && !isRunFolder(out, entries)) {

@@ -2,7 +2,7 @@
 // (replaced whole on reuse; untouched by a run killed, failing or racing while it writes).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -50,6 +50,10 @@ test('--out that cannot be a folder: usage errors before any data is read, nothi
   assert.is(r.code, 2);
   assert.match(r.stderr, /--out: expected a new folder or one an earlier hsi run wrote .*holding other files \(thesis\.tex\)/);
   assert.equal(readdirSync(foreign), ['thesis.tex']);
+  symlinkSync(foreign, path.join(dir, 'link'));
+  r = await hsiFails(['detect', scene, '--model', 'rx', '--out', path.join(dir, 'link')]);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /--out: expected a folder, got the symbolic link .*link; pass the folder it points to/);
   assert.equal(leftovers(dir), []);
 });
 
