@@ -1,24 +1,44 @@
-/** `hsi detect <file>`: an anomaly map, AUCs and pictures from a classical or learned detector. */
+/** `hsi detect <file>…`: an anomaly map, AUCs and pictures from a classical or learned detector. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { createGpu, describeGpu, type Gpu, type TuningTable } from '../index.ts';
-import type { Cube, LabelMap } from '../data/cube.ts';
+import { createGpu, type TuningTable } from '../index.ts';
 import { modelsFor } from '../models/index.ts';
-import { choice, interruptible, sceneStem, UsageError, writeAtomic, type Command } from './common.ts';
-import { loadScene, SCENE_FORMATS } from './scene.ts';
-import { scoreResult, writeOutputs } from './outputs.ts';
-import { detectionSummary } from '../report/detect.ts';
-import { modelFlags, modelFromFlags, modelsHelp, runJob, type SceneJob } from './detectors.ts';
+import { choice, interruptible, parseFlags, sceneStem, UsageError, type Command } from './common.ts';
+import { SCENE_FORMATS } from './scene.ts';
+import { modelFlags, modelFromFlags, modelsHelp } from './detectors.ts';
+import { openRun, withRun } from './runfolder.ts';
+import { detectOne } from './detectrun.ts';
+import { listDetectScenes, loadDetectScene, sceneOptions, type SceneFlags } from './detectscene.ts';
+import { detectBatch } from './batch.ts';
+
+export { detectScene } from './detectrun.ts';
 
 const usage = `usage: hsi detect <file> [--model ${modelsFor('detect').map((m) => m.name).join('|')}] [model options]
-                  [--data VAR] [--map VAR] [--non-finite error|zero|band-mean]
-                  [--tuning FILE] [--out DIR] [--json]
+       hsi detect <file|folder>… (several scenes, see below) [same options]
+                  [--data VAR] [--map VAR|FILE[:VAR]|none] [--layout hwc|chw]
+                  [--bands LIST] [--drop-bands LIST] [--crop r0:r1,c0:c1]
+                  [--non-finite error|zero|band-mean] [--tuning FILE] [--out DIR] [--json]
 
 Scores every pixel of a scene for anomalies and writes to --out (default
 ./hsi-out/<scene>-<model>/): scores.npy and scores.mat, scores.png (heat map, ground-truth
-contour when the file has a map), scene.png (false colour), roc.csv and the AUCs when a map
-exists, and summary.json (written last). With --json the last line of stdout is the summary.
+contour when there is a map), scene.png (false colour), roc.csv and the AUCs when the map has
+both classes, and summary.json (file hashes, version, command line, input hashes). A run is
+written beside --out and renamed into place: the folder always holds one whole run. --out may
+be a new folder or an earlier run's (replaced); anything else is refused before any work.
+With --json the last line of stdout is the summary.
+
+Several files or a folder: one run over every scene (one GPU adapter), a line per scene, and in
+--out (default ./hsi-out/batch-<model>/) one folder per scene plus summary.csv and
+summary.json; a scene that fails does not stop the others (exit 1, naming them).
+
+--map VAR       the anomaly map variable of a .mat scene (default: the one map of the cube's size)
+--map FILE[:VAR] the map from its own file: .mat (VAR), 2-D .npy, one-band .tif or ENVI .hdr
+--map none      no map. A map must have two values (0 background, >0 anomaly): a class-label
+                map is not used (a warning names it); a one-class map leaves the AUC undefined.
+--layout        axes of a .npy cube: hwc = rows×cols×bands (default), chw = bands×rows×cols
+--bands LIST    keep these bands, 1-based, ranges inclusive: 1-100,120-150,160
+--drop-bands LIST  remove these bands (bad-band removal), same numbering
+--crop r0:r1,c0:c1 keep rows r0..r1 and columns c0..c1 (1-based, inclusive)
 
 models and their options:
 ${modelsHelp('detect')}
@@ -26,57 +46,41 @@ ${modelsHelp('detect')}
 --tuning FILE loads kernel choices measured by \`hsi tune\` on this adapter (speed only).
 Ctrl-C stops training after the current step and writes nothing. Formats: ${SCENE_FORMATS}.`;
 
-export interface DetectJob extends SceneJob<'detect'> {
-  map?: LabelMap;
-}
-
-/** Runs one detection and writes its outputs; returns the exit code (130 when stopped). */
-export async function detectScene(gpu: Gpu, job: DetectJob): Promise<number> {
-  const t0 = performance.now();
-  const run = await runJob(gpu, 'detect', job);
-  if (!run) return 130;
-  const { r, modelSeconds } = run;
-  const { cube, map } = job;
-  const scores = r.scores;
-  const files = await writeOutputs(job.out, { cube, map, scores });
-  const auc = scoreResult({ cube, map, scores });
-  const seconds = { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: modelSeconds, total: job.loadSeconds + (performance.now() - t0) / 1e3 };
-  const info = { scene: job.scene, file: job.file, model: job.model.name, seed: job.options.seed, seconds, adapter: describeGpu(gpu).adapter, out: job.out };
-  const summary = detectionSummary(info, cube, r, auc, files);
-  await writeAtomic(path.join(job.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  if (!job.json) report(job.scene, job.model.name, auc, seconds.model, job.out);
-  else console.log(JSON.stringify(summary));
-  return 0;
-}
-
 export const detect: Command = {
   summary: `score a scene for anomalies (${modelsFor('detect').map((m) => m.name).join(', ')})`,
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv, allowPositionals: true,
-      options: {
-        model: { type: 'string' }, ...modelFlags('detect'),
-        data: { type: 'string' }, map: { type: 'string' }, 'non-finite': { type: 'string' },
-        out: { type: 'string' }, json: { type: 'boolean' }, tuning: { type: 'string' },
-      },
+    const { values, positionals } = parseFlags(argv, {
+      model: { type: 'string' }, ...modelFlags('detect'),
+      data: { type: 'string' }, map: { type: 'string' }, 'non-finite': { type: 'string' }, layout: { type: 'string' },
+      bands: { type: 'string' }, 'drop-bands': { type: 'string' }, crop: { type: 'string' },
+      out: { type: 'string' }, json: { type: 'boolean' }, tuning: { type: 'string' },
     });
-    if (positionals.length !== 1) throw new UsageError(`file: expected one scene file, got ${positionals.length}`);
-    const file = positionals[0];
+    if (positionals.length === 0) throw new UsageError('file: expected a scene file or folder, got none');
     const { entry, options } = modelFromFlags('detect', values);
-    const nonFinite = choice('non-finite', values['non-finite'], ['error', 'zero', 'band-mean'] as const, 'error');
-    const out = values.out ?? path.join('hsi-out', `${sceneStem(file)}-${entry.name}`);
-    const t0 = performance.now();
-    const { cube, map } = await loadScene(file, { data: values.data, map: values.map, nonFinite });
-    const loadSeconds = (performance.now() - t0) / 1e3;
+    const flags: SceneFlags = sceneOptions(values as Record<string, string | undefined>);
+    const nonFinite = choice('non-finite', values['non-finite'] as string | undefined, ['error', 'zero', 'band-mean'] as const, 'error');
+    const tuning = values.tuning === undefined ? undefined : await readTuning(values.tuning as string);
+    const common = { model: entry, options, json: values.json as boolean | undefined, nonFinite, flags };
+    const { files, batch } = await listDetectScenes(positionals, flags);
+    if (batch) return detectBatch(files, values.out as string | undefined, tuning, common);
+    const file = files[0];
+    const out = (values.out as string | undefined) ?? path.join('hsi-out', `${sceneStem(file)}-${entry.name}`);
+    const run = await openRun(out);
     const stop = interruptible();
-    const tuning = values.tuning === undefined ? undefined : await readTuning(values.tuning);
-    const gpu = await createGpu({ tuning });
     try {
-      return await detectScene(gpu, { model: entry, options, signal: stop.signal, scene: sceneStem(file), file, cube, map, out, json: values.json, loadSeconds });
+      const t0 = performance.now();
+      const scene = await loadDetectScene(file, nonFinite, flags);
+      const loadSeconds = (performance.now() - t0) / 1e3;
+      const gpu = await createGpu({ tuning });
+      try {
+        return await withRun(run, async (dir) => ((await detectOne(gpu, { ...common, ...scene, signal: stop.signal, scene: sceneStem(file), file, out, dir, loadSeconds })) ? 0 : 130));
+      } finally {
+        gpu.destroy();
+      }
     } finally {
+      run.discard();
       stop.release();
-      gpu.destroy();
     }
   },
 };
@@ -94,9 +98,4 @@ async function readTuning(file: string): Promise<TuningTable> {
   } catch {
     throw new UsageError(`--tuning: expected JSON written by hsi tune, got unparsable text in ${file}; run hsi tune --out ${file} again`);
   }
-}
-
-function report(scene: string, model: string, auc: ReturnType<typeof scoreResult>, seconds: number, out: string): void {
-  const a = auc ? `AUC(D,F) ${auc.aucDF.toFixed(4)}, AUC(D,τ) ${auc.aucDtau.toFixed(4)}, AUC(F,τ) ${auc.aucFtau.toFixed(4)}, SNPR ${auc.snpr.toFixed(2)} dB` : 'no ground-truth map: no AUCs';
-  console.log(`${scene} ${model}: ${a} (${seconds.toFixed(2)} s); outputs in ${out}`);
 }

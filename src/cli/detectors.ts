@@ -51,10 +51,21 @@ export function modelFromFlags<T extends Task>(task: T, values: Record<string, u
   try {
     entry.settings(options);
   } catch (e) {
-    if (e instanceof OptionError) throw new UsageError(e.message);
+    if (e instanceof OptionError) throw new UsageError(flagWords(e, entry, options));
     throw e;
   }
   return { entry, options };
+}
+
+/**
+ * A library OptionError in command-line words: `trainBs3lnet: pd: expected …` becomes
+ * `--pd: expected …`, and the flags given are listed (the clash may come from a preset).
+ */
+function flagWords(e: OptionError, entry: ModelEntry<Task>, options: OptionValues): string {
+  let text = e.message.slice(e.op.length + 2);
+  for (const key of Object.keys(entry.options)) text = text.replace(new RegExp(`(^|[\\s(,])${key}(?=[:,]| [\\d<>=-])`, 'g'), `$1--${kebab(key)}`);
+  const given = Object.entries(options).map(([k, v]) => `--${kebab(k)} ${v}`).join(' ');
+  return `${text}${given ? ` (given: --model ${entry.name} ${given})` : ''}`;
 }
 
 /** Help for every method of a task: name, summary, presets, and each option as a flag. */

@@ -32,6 +32,9 @@ export interface MatReadResult {
   scores?: Float32Array;
   /** Every variable of the file, as listMatVariables gives them. */
   variables: MatVariable[];
+  /** The names of the variables read as the cube and the map. */
+  dataName: string;
+  mapName?: string;
 }
 
 const notMat = "pass a MATLAB .mat file saved with save -v7 or -v7.3 (level-4 files: load and save again with -v7)";
@@ -98,7 +101,8 @@ function pickMap(vars: ParsedVariable[], source: string, rows: number, cols: num
     }
     return v;
   }
-  const maps = vars.filter((v) => v.kind === 'map' && fits(v));
+  // A 1×N scene's map is a vector (kind 'numeric'), still a map when its size is the cube's.
+  const maps = vars.filter((v) => v.kind !== 'other' && fits(v));
   if (maps.length <= 1) return maps[0] ?? null;
   // Scenes often carry other per-pixel layers (abundances, fractions) beside the ground truth:
   // one conventionally named map settles it.
@@ -132,7 +136,7 @@ export async function readMat(bytes: Uint8Array | ArrayBuffer, source: string, o
   handleNonFinite(cube, opts.nonFinite ?? 'error');
   const mv = pickMap(vars, source, rows, cols, opts.map);
   const out = mv ? mapOut(source, mv, opts.mapKind ?? 'auto') : {};
-  return { cube, ...out, variables: bare(vars) };
+  return { cube, ...out, variables: bare(vars), dataName: cv.name, ...(mv ? { mapName: mv.name } : {}) };
 }
 
 /** Reads a label or anomaly map stored in its own file (e.g. SalinasA_gt.mat). */

@@ -6,7 +6,7 @@
  * opens the same way in both, with the same variable choice and the same errors.
  */
 import { constantBands, countNonFinite, DataError, handleNonFinite, type Cube, type LabelMap, type NonFinitePolicy } from './cube.ts';
-import { readMat } from './mat.ts';
+import { readMat, type MatVariable } from './mat.ts';
 import { npyToCube, readNpy } from './npy.ts';
 import { readTiffCube } from './tiff.ts';
 
@@ -19,15 +19,25 @@ export interface SceneOptions {
   data?: string;
   /** The map variable of a .mat file, or false for none. */
   map?: string | false;
-  /** How a .mat map is read: 0/1 anomalies (detection, default), class labels (clustering), or auto (data/mat.ts). */
-  mapKind?: 'anomaly' | 'labels' | 'auto';
+  /**
+   * How a .mat map is read: 0/1 anomalies (value > 0, default), class labels (clustering), auto
+   * (data/mat.ts), or 'truth': anomaly truth checked by anomalyTruth (a map that is no 0/1 map is
+   * not used, with a warning; a map of the wrong size beside the cube gets a warning too).
+   */
+  mapKind?: 'anomaly' | 'labels' | 'auto' | 'truth';
   nonFinite?: NonFinitePolicy;
+  /** The axes of a .npy cube: rows×cols×bands (hwc, the default) or bands×rows×cols (chw). */
+  layout?: 'hwc' | 'chw';
 }
 
 /** A cube and, when the file has one, its map. */
 export interface Scene {
   cube: Cube;
   map?: LabelMap;
+  /** Things the reader chose or dropped that the user should hear about (one line each). */
+  warnings?: string[];
+  /** The .mat variables read as the cube and the map. */
+  variables?: { data?: string; map?: string };
 }
 
 /** The lower-case extension of a file name, with its dot ('' when it has none). */
@@ -45,9 +55,9 @@ export function checkSceneFormat(name: string): void {
 }
 
 /** A GeoTIFF or .npy cube as stored (NaN/Inf left in place). */
-export async function readRasterBytes(name: string, bytes: Uint8Array): Promise<Cube> {
+export async function readRasterBytes(name: string, bytes: Uint8Array, layout: 'hwc' | 'chw' = 'hwc'): Promise<Cube> {
   const ext = sceneExt(name);
-  if (ext === '.npy') return npyToCube(readNpy(bytes, name), 'hwc', name);
+  if (ext === '.npy') return npyToCube(readNpy(bytes, name), layout, name);
   if (ext === '.tif' || ext === '.tiff') return readTiffCube(bytes, name);
   if (ext === '.hdr') throw new DataError(name, 'ENVI: expected the header and its raw file together, got the header alone', 'open both files');
   checkSceneFormat(name);
@@ -58,12 +68,63 @@ export async function readRasterBytes(name: string, bytes: Uint8Array): Promise<
 export async function readSceneBytes(name: string, bytes: Uint8Array, opts: SceneOptions = {}): Promise<Scene> {
   const nonFinite = opts.nonFinite ?? 'error';
   if (sceneExt(name) === '.mat') {
-    const r = await readMat(bytes, name, { data: opts.data, map: opts.map, mapKind: opts.mapKind ?? 'anomaly', nonFinite });
-    return { cube: r.cube, map: r.map };
+    const kind = opts.mapKind ?? 'anomaly';
+    const truth = kind === 'truth';
+    const r = await readMat(bytes, name, { data: opts.data, map: opts.map, mapKind: kind === 'truth' ? 'scores' : kind, nonFinite });
+    const variables = { data: r.dataName, map: r.mapName };
+    if (!truth) return { cube: r.cube, map: r.map, variables };
+    const warnings = r.mapName ? [] : wrongSizeMaps(name, r.cube, r.variables);
+    if (!r.scores) return { cube: r.cube, warnings, variables };
+    const t = anomalyTruth(`${name}:${r.mapName}`, r.cube, r.scores, typeof opts.map === 'string');
+    return { cube: r.cube, map: t.map, warnings: [...warnings, ...(t.warning ? [t.warning] : [])], variables: { data: r.dataName, map: t.map ? r.mapName : undefined } };
   }
-  const cube = await readRasterBytes(name, bytes);
+  const cube = await readRasterBytes(name, bytes, opts.layout);
   handleNonFinite(cube, nonFinite);
-  return { cube };
+  const warnings = sceneExt(name) === '.npy' && opts.layout === undefined ? layoutWarning(name, cube) : [];
+  return { cube, warnings };
+}
+
+/**
+ * A .npy cube read as rows×cols×bands (the guess) that looks like bands×rows×cols: few "bands"
+ * and a first axis as long as a band count. Real scenes put 100 or more bands last, or have
+ * both spatial axes long, so this fires on the swapped case and rarely otherwise.
+ */
+function layoutWarning(name: string, cube: Cube): string[] {
+  if (!(cube.rows >= 100 && cube.bands <= 64 && cube.rows > 2 * cube.cols)) return [];
+  return [`${name}: read as rows×cols×bands = ${cube.rows}×${cube.cols}×${cube.bands} (layout 'hwc', the default guess); if the array is bands×rows×cols (${cube.rows} bands), pass layout: 'chw'`];
+}
+
+/** Warnings for the file's 2-D variables that look like maps but are not the cube's size. */
+function wrongSizeMaps(name: string, cube: Cube, vars: MatVariable[]): string[] {
+  return vars.filter((v) => v.kind === 'map' && (v.dims[0] !== cube.rows || v.dims[1] !== cube.cols))
+    .map((v) => `${name}:${v.name}: not used as anomaly truth: expected the cube's ${cube.rows}×${cube.cols}, got ${v.dims.join('×')}`);
+}
+
+/**
+ * A 0/1 anomaly map from a map's values: two values, the smaller 0 (background) and the larger
+ * the anomalies. A map of more values (class labels) or with NaN is no anomaly truth: not used,
+ * with a warning (an error when `named`, i.e. the user chose it). A one-value map is kept (its
+ * AUC is undefined, and the caller says so) with a warning.
+ */
+export function anomalyTruth(source: string, cube: Cube, values: ArrayLike<number>, named = false): { map?: LabelMap; warning?: string } {
+  if (values.length !== cube.rows * cube.cols) {
+    const why = `not used as anomaly truth: expected the cube's ${cube.rows}×${cube.cols} = ${cube.rows * cube.cols} values, got ${values.length}`;
+    if (named) throw new DataError(source, why, 'pass the map of this scene');
+    return { warning: `${source}: ${why}` };
+  }
+  const distinct = new Set<number>();
+  for (let i = 0; i < values.length && distinct.size <= 16; i++) distinct.add(values[i]);
+  const sorted = [...distinct].sort((a, b) => a - b);
+  const shown = `${sorted.slice(0, 6).join(', ')}${sorted.length > 6 ? ', …' : ''}`;
+  const nan = sorted.some(Number.isNaN);
+  if (nan || sorted.length > 2 || (sorted.length === 2 && sorted[0] !== 0)) {
+    const why = `not used as anomaly truth: expected two values (0 background, 1 or more anomaly), got ${nan ? 'NaN among the values' : `${sorted.length > 16 ? 'more than 16' : sorted.length} values (${shown})`}${sorted.length > 2 ? ', a class-label map' : ''}`;
+    if (named) throw new DataError(source, why, 'pass a 0/1 anomaly map');
+    return { warning: `${source}: ${why}; name a 0/1 map with map: '<name>'` };
+  }
+  const map: LabelMap = { rows: cube.rows, cols: cube.cols, data: Int32Array.from(values, (v) => (v > 0 ? 1 : 0)), name: source };
+  if (sorted.length === 2) return { map };
+  return { map, warning: `${source}: the map has one class only (all ${sorted[0]}): AUC undefined` };
 }
 
 /** Refuses a ground truth from its own file (`source`) whose size is not the cube's. */

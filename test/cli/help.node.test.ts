@@ -24,7 +24,7 @@ test('an unknown model lists the known ones; a flag of another model, an out-of-
     [['--model', 'rx', '--epochs', '3'], /--epochs: not an option of --model rx \(its options: --ridge\)/],
     [['--model', 'lrx', '--seed', '2'], /--seed: not an option of --model lrx \(its options: --outer, --inner, --dims\)/],
     [['--preset', 'paper', '--pd', '2'], /pd: expected a positive integer \(above 1 with whole-image steps only\), got 2 with patch steps/],
-    [['--model', 'lrx', '--outer', '5', '--inner', '7'], /lrx: windows: expected odd sizes with inner < outer, got outer 5, inner 7/],
+    [['--model', 'lrx', '--outer', '5', '--inner', '7'], /hsi detect: windows: expected odd sizes with --inner < --outer, got --outer 5, --inner 7/],
     [['--epochs', '2.5'], /--epochs: expected an integer in \[1, 1000000\], got 2\.5/],
     [['--model', 'rx', '--ridge', 'x'], /--ridge: expected a number in \[0, 1e\+30\], got x/],
   ];
