@@ -16,6 +16,7 @@ import { detectionFigure, gtOverlayPng, rocFigure, scoreFigure } from './figures
 import { addScoreFiles, DEFAULT_FORMATS, type NamedFiles, type ScoreFormat } from './scorefiles.ts';
 
 export { DEFAULT_FAR } from './far.ts';
+export { scoreFigure } from './figures.ts';
 export { DEFAULT_FORMATS, SCORE_FORMATS, type ScoreFormat } from './scorefiles.ts';
 
 /** A detection run's scores with its scene and map. */
@@ -50,12 +51,14 @@ export function scoreResult(r: DetectionResult): DetectionAuc {
 /** Pictures at least ~512 px on the long side, so small scenes are readable. */
 export const pictureScale = (rows: number, cols: number): number => Math.max(1, Math.min(8, Math.floor(512 / Math.max(rows, cols))));
 
+/** The score map's scale: with a map at least 2, so the outline never covers a whole pixel. */
+export const mapPictureScale = (rows: number, cols: number, withMap: boolean): number => Math.max(withMap ? 2 : 1, pictureScale(rows, cols));
+
 /** Every output but the summary. */
 export function detectionFiles(r: DetectionResult, opts: DetectionFileOptions = {}): OutputFiles {
   const { rows, cols } = r.cube;
   const scale = pictureScale(rows, cols);
-  // At least 2 screen pixels per scene pixel with a map, so its outline never covers a whole pixel.
-  const mapScale = r.map ? Math.max(2, scale) : scale;
+  const mapScale = mapPictureScale(rows, cols, r.map !== undefined);
   const out: OutputFiles = { names: {}, bytes: {} };
   addScoreFiles(out, r.cube, r.scores, opts.formats ?? DEFAULT_FORMATS);
   const far = thresholdAtFar(r.scores, opts.far ?? DEFAULT_FAR);

@@ -37,11 +37,20 @@ function outlineStrips(gt: LabelMap, scale: number, paint: (x: number, y: number
   }
 }
 
-/** The score map with a colour bar and, with a map, the ground-truth outline beside the targets. */
-export function scoreFigure(scores: Float32Array, rows: number, cols: number, opts: { gt?: LabelMap; scale: number }): Uint8Array<ArrayBuffer> {
+/**
+ * The score map with a colour bar (unless `colourBar` is false: the app draws its own) and,
+ * with a map, the ground-truth outline beside the targets.
+ */
+export function scoreFigure(scores: Float32Array, rows: number, cols: number, opts: { gt?: LabelMap; scale: number; colourBar?: boolean }): Uint8Array<ArrayBuffer> {
   const { rgb, lo, hi } = scoreMapRgb(scores, rows, cols);
   const s = opts.scale;
   const [w, h] = [cols * s, rows * s];
+  if (opts.colourBar === false) {
+    const c = new Canvas(w, h);
+    c.image(rgb, rows, cols, 0, 0, s);
+    if (opts.gt) outlineStrips(opts.gt, s, (x, y, sw, sh) => c.rect(x, y, sw, sh, WHITE));
+    return c.png();
+  }
   const size = h >= 240 ? 2 : 1;
   const labels = [hi, (lo + hi) / 2, lo].map(formatValue);
   const barX = w + 12, barW = 16, textX = barX + barW + 6;

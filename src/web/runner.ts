@@ -8,12 +8,11 @@ import { zipSync } from 'fflate';
 import type { Gpu } from '../gpu/index.ts';
 import { describeGpu } from '../gpu/info.ts';
 import type { Cube, LabelMap } from '../data/cube.ts';
-import { scoreMapPng } from '../data/png.ts';
 import { rocCurve } from '../metrics/roc.ts';
 import { OptionError } from '../errors.ts';
 import { findModel } from '../models/index.ts';
 import type { ClusterOutput, DetectOutput, RunContext, Task } from '../models/registry.ts';
-import { detectionFiles, detectionSummary, pictureScale, scoreResult, type RunInfo } from '../report/detect.ts';
+import { detectionFiles, detectionSummary, mapPictureScale, scoreFigure, scoreResult, type RunInfo } from '../report/detect.ts';
 import { classCount, clusterFiles, clusterSummary } from '../report/cluster.ts';
 import type { RunResult } from './protocol.ts';
 
@@ -92,9 +91,12 @@ function detectResult(scene: OpenScene, out: DetectOutput, info: RunInfo): Made 
   const auc = scoreResult(r);
   bytes['summary.json'] = JSON.stringify(detectionSummary(info, cube, out, auc, names), null, 2) + '\n';
   const roc = auc && map ? rocCurve(out.scores, map.data) : null;
+  const pictureScale = mapPictureScale(cube.rows, cube.cols, map !== undefined);
   return {
-    files: bytes, picture: bytes[names.scoreMap] as Uint8Array,
-    plainPicture: scoreMapPng(out.scores, cube.rows, cube.cols, { scale: pictureScale(cube.rows, cube.cols) }),
+    // The page draws its own colour bar beside the map, so its pictures are the map alone.
+    picture: scoreFigure(out.scores, cube.rows, cube.cols, { gt: map, scale: pictureScale, colourBar: false }),
+    plainPicture: scoreFigure(out.scores, cube.rows, cube.cols, { scale: pictureScale, colourBar: false }),
+    files: bytes,
     scoreRange: finiteRange(out.scores),
     auc: auc && { aucDF: auc.aucDF, aucDtau: auc.aucDtau, aucFtau: auc.aucFtau, snpr: auc.snpr },
     roc: roc ? thin(roc.map((p) => p.pf), roc.map((p) => p.pd)) : undefined,

@@ -39,7 +39,7 @@ test('round trip through geotiff: values, size, bands, tags, geokeys, origin and
   assert.equal(image.getResolution(), [30, -30, 0]);
   assert.equal(image.getBoundingBox(), [500000, 4200000 - rows * 30, 500000 + cols * 30, 4200000]);
   // ASCII values end in NUL (TIFF 6.0); geotiff keeps it on some tags.
-  const ascii = async (tag: string): Promise<string> => String(await image.getFileDirectory().loadValue(tag)).replace(/\0$/, '');
+  const ascii = async (tag: 'GDAL_NODATA' | 'ImageDescription'): Promise<string> => String(await image.getFileDirectory().loadValue(tag)).replace(/\0$/, '');
   assert.is(await ascii('GDAL_NODATA'), '-9999');
   assert.is(await ascii('ImageDescription'), 'scores');
   // Our reader keeps the tags, and writing them again gives the same bytes.
