@@ -2,9 +2,11 @@
  * The score map in the formats a run can write (the CLI's --format): GeoTIFF (`scores.tif`,
  * float32, the input's GeoTIFF georeference kept), ENVI (`scores.hdr` + `scores.img`, the
  * input's map info kept), NumPy (`scores.npy`) and MATLAB (`scores.mat`, variable `scores`).
+ * A north-up grid also crosses formats (an ENVI scene's map info becomes GeoTIFF tags and back).
  */
 import type { Cube } from '../data/cube.ts';
 import { writeEnvi } from '../data/enviwrite.ts';
+import { enviFromTiffTags, tiffTagsFromEnvi } from '../data/geoconvert.ts';
 import { mapVariable, writeMat } from '../data/matwrite.ts';
 import { writeNpy } from '../data/npy.ts';
 import { writeTiff } from '../data/tiffwrite.ts';
@@ -27,12 +29,13 @@ export interface NamedFiles {
 export function addScoreFiles(out: NamedFiles, cube: Cube, scores: Float32Array, formats: readonly ScoreFormat[]): void {
   const { rows, cols } = cube;
   const description = `anomaly scores of ${cube.name ?? 'a scene'} (hsi-gpu)`;
+  const geo = cube.geo;
   for (const f of SCORE_FORMATS.filter((x) => formats.includes(x))) {
     if (f === 'tif') {
       out.names.scoresTif = 'scores.tif';
-      out.bytes['scores.tif'] = writeTiff(scores, rows, cols, 1, { geo: cube.geo?.tiff, description });
+      out.bytes['scores.tif'] = writeTiff(scores, rows, cols, 1, { geo: geo?.tiff ?? tiffTagsFromEnvi(geo?.envi, geo?.epsg), description });
     } else if (f === 'envi') {
-      const { hdr, img } = writeEnvi(scores, rows, cols, 1, { geo: cube.geo?.envi, description, bandNames: ['anomaly score'] });
+      const { hdr, img } = writeEnvi(scores, rows, cols, 1, { geo: geo?.envi ?? enviFromTiffTags(geo?.tiff, geo?.epsg), description, bandNames: ['anomaly score'] });
       Object.assign(out.names, { scoresEnvi: 'scores.hdr', scoresEnviData: 'scores.img' });
       Object.assign(out.bytes, { 'scores.hdr': hdr, 'scores.img': img });
     } else if (f === 'npy') {

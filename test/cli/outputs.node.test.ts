@@ -37,9 +37,11 @@ test('a GeoTIFF in UTM 33N gives scores.tif on the same grid and CRS; the summar
   writeFileSync(input, new Uint8Array(writeArrayBuffer(sceneValues(), meta as never)));
   const src = await (await fromArrayBuffer(readFileSync(input).buffer.slice(0) as ArrayBuffer)).getImage();
   const out = path.join(dir, 'utm-rx');
-  const s = summaryOf((await hsi(['detect', input, '--model', 'rx', '--format', 'tif,npy', '--out', out, '--json'])).stdout);
+  const s = summaryOf((await hsi(['detect', input, '--model', 'rx', '--format', 'tif,npy,envi', '--out', out, '--json'])).stdout);
   assert.equal(s.crs, { epsg: 32633, name: 'WGS 84 / UTM zone 33N' });
   assert.is(s.files.scoresTif, 'scores.tif');
+  // ENVI output of a GeoTIFF scene: the grid and zone as map info.
+  assert.match(readFileSync(path.join(out, 'scores.hdr'), 'latin1'), /^map info = \{UTM, 1, 1, 500000, 4200000, 30, 30, 33, North, WGS-84, units=Meters\}$/m);
   assert.is(s.files.scoresMat, undefined, '--format tif,npy writes no .mat');
   const b = readFileSync(path.join(out, 'scores.tif'));
   const image = await (await fromArrayBuffer(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer)).getImage();
@@ -63,6 +65,13 @@ test('an ENVI scene with map info gives scores.hdr + scores.img with the same ma
   const s = summaryOf((await hsi(['detect', hdr, '--model', 'rx', '--format', 'envi,npy', '--out', out, '--json'])).stdout);
   assert.equal(s.crs, { epsg: 32633, name: 'WGS 84 / UTM zone 33N' });
   assert.equal([s.files.scoresEnvi, s.files.scoresEnviData, s.files.scoresTif], ['scores.hdr', 'scores.img', undefined]);
+  // The default formats: scores.tif of an ENVI scene is on the same grid, with the WKT's EPSG code.
+  const tifOut = path.join(dir, 'envi-rx-tif');
+  await hsi(['detect', hdr, '--model', 'rx', '--out', tifOut]);
+  const tb = readFileSync(path.join(tifOut, 'scores.tif'));
+  const tif = await (await fromArrayBuffer(tb.buffer.slice(tb.byteOffset, tb.byteOffset + tb.byteLength) as ArrayBuffer)).getImage();
+  assert.is(tif.getGeoKeys()!.ProjectedCSTypeGeoKey, 32633);
+  assert.equal([tif.getOrigin(), tif.getResolution()], [[500000, 4200000, 0], [30, -30, 0]]);
   const text = readFileSync(path.join(out, 'scores.hdr'), 'latin1');
   assert.ok(text.includes(`map info = ${mapInfo}\n`), text);
   assert.ok(text.includes(`coordinate system string = ${wkt}\n`), text);
