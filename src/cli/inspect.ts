@@ -78,12 +78,14 @@ async function inspectRaster(file: string, json: boolean | undefined): Promise<v
     console.log(JSON.stringify({ ...s, nonFiniteByBand: Object.fromEntries(b.nonFinite), crs: crsSummary(cube.geo), geo: cube.geo ?? null }));
     return;
   }
-  console.log(table([
-    [`${file}:`, `${s.rows} rows × ${s.cols} cols × ${s.bands} bands (stored band-sequential as f32)`],
-    ['values:', `${round(s.min)} … ${round(s.max)}${s.nonFinite ? `, ${s.nonFinite} NaN/Inf` : ', all finite'}`],
-    ...(s.wavelengths ? [['wavelengths:', `${round(s.wavelengths[0])} … ${round(s.wavelengths[1])}`]] : []),
-  ]));
-  console.log([...b.lines, ...crsLines(cube.geo)].join('\n'));
+  console.log(`${file}: ${s.rows} rows × ${s.cols} cols × ${s.bands} bands (stored band-sequential as f32)`);
+  const facts = [
+    `values: ${round(s.min)} … ${round(s.max)}${s.nonFinite ? `, ${s.nonFinite} NaN/Inf` : ', all finite'}`,
+    ...(s.wavelengths ? [`wavelengths: ${round(s.wavelengths[0])} … ${round(s.wavelengths[1])}`] : []),
+    ...b.lines, ...crsLines(cube.geo),
+  ];
+  // 'key: value' lines with the values in one column.
+  console.log(table(facts.map((l) => [l.slice(0, l.indexOf(': ') + 1), l.slice(l.indexOf(': ') + 2)])));
 }
 
 export const inspect: Command = {

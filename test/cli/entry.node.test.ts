@@ -73,6 +73,20 @@ test("Dawn's two adapter warnings are filtered from GPU commands, and shown with
   else assert.not.match(loud.stderr, /Error/);
 });
 
+test('the filtered child draws the progress bar when the real stderr is a terminal', async () => {
+  const exec = promisify(execFile);
+  const dir = mkdtempSync(path.join(tmpdir(), 'hsi-entry-'));
+  const scene = path.join(dir, 's.mat');
+  await hsi(['synth', '--rows', '16', '--cols', '16', '--bands', '8', '--out', scene]);
+  const args = [cli, 'detect', scene, '--epochs', '2', '--out', path.join(dir, 'o')];
+  // What runFiltered passes when its stderr is a terminal of 80 columns: the child draws the bar (cursor moves, no newlines per step).
+  const bar = await exec('node', args, { env: { ...process.env, HSI_STDERR_FILTERED: '80' } });
+  assert.match(bar.stderr, /\x1b\[1Gstep 1\/2 \[/);
+  const plain = await exec('node', args, { env: { ...process.env, HSI_STDERR_FILTERED: 'pipe' } });
+  assert.not.match(plain.stderr, /\x1b\[/);
+  assert.match(plain.stderr, /^step 1\/2 loss /m);
+});
+
 test('lineFilter drops exactly the Dawn lines, passes other text (partial lines included) through', () => {
   let out = '';
   const f = lineFilter((s) => (out += s));

@@ -73,10 +73,13 @@ test('GeoTIFF: rounded values, NaN/Inf by band, constant bands, CRS and grid', a
   writeFileSync(file, writeTiff(cubeData(), rows, cols, bands, { geo }));
   const { stdout } = await hsi(['inspect', file]);
   assert.match(stdout, /^values: +0\.3333 … 15\.02, 5 NaN\/Inf$/m);
-  assert.match(stdout, /^constant bands: 1 \(no information/m);
-  assert.match(stdout, /^NaN\/Inf by band: band 2: 4, band 3: 1$/m);
-  assert.match(stdout, /^CRS: EPSG:32633$/m);
-  assert.match(stdout, /^grid: origin \(500000, 4200000\), pixel 30 × 30$/m);
+  assert.match(stdout, /^constant bands: +1 \(no information/m);
+  assert.match(stdout, /^NaN\/Inf by band: +band 2: 4, band 3: 1$/m);
+  assert.match(stdout, /^CRS: +EPSG:32633$/m);
+  assert.match(stdout, /^grid: +origin \(500000, 4200000\), pixel 30 × 30$/m);
+  // The values start in one column.
+  const starts = stdout.trim().split('\n').slice(1).map((l) => l.search(/: +\S/) + l.match(/: +/)![0].length);
+  assert.ok(starts.every((x) => x === starts[0]), stdout);
   const json = JSON.parse((await hsi(['inspect', file, '--json'])).stdout);
   assert.equal(json.crs, { epsg: 32633, name: null });
   assert.equal(json.nonFiniteByBand, { 2: 4, 3: 1 });
