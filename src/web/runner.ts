@@ -9,6 +9,7 @@ import type { Gpu } from '../gpu/index.ts';
 import { describeGpu } from '../gpu/info.ts';
 import type { Cube, LabelMap } from '../data/cube.ts';
 import { rocCurve } from '../metrics/roc.ts';
+import { percentile } from '../data/png.ts';
 import { OptionError } from '../errors.ts';
 import { findModel } from '../models/index.ts';
 import type { ClusterOutput, DetectOutput, RunContext, Task } from '../models/registry.ts';
@@ -40,13 +41,6 @@ function thin(pf: number[], pd: number[], n = 1000): { pf: number[]; pd: number[
   const step = Math.max(1, Math.ceil(pf.length / n));
   const keep = pf.map((_, i) => i).filter((i) => i % step === 0 || i === pf.length - 1);
   return { pf: keep.map((i) => pf[i]), pd: keep.map((i) => pd[i]) };
-}
-
-/** The smallest and largest finite value (a loop: spreading millions of values overflows the stack). */
-function finiteRange(values: Float32Array): [number, number] {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of values) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
-  return [lo, hi];
 }
 
 /** Runs `req` on `scene`; `{ aborted }` when the signal stopped it (nothing is made, like the CLI). */
@@ -97,7 +91,8 @@ function detectResult(scene: OpenScene, out: DetectOutput, info: RunInfo): Made 
     picture: scoreFigure(out.scores, cube.rows, cube.cols, { gt: map, scale: pictureScale, colourBar: false }),
     plainPicture: scoreFigure(out.scores, cube.rows, cube.cols, { scale: pictureScale, colourBar: false }),
     files: bytes,
-    scoreRange: finiteRange(out.scores),
+    // The values at the ends of the picture's colour map (its 1st and 99th percentiles), so the bar reads true.
+    scoreRange: [percentile(out.scores, 1), percentile(out.scores, 99)],
     auc: auc && { aucDF: auc.aucDF, aucDtau: auc.aucDtau, aucFtau: auc.aucFtau, snpr: auc.snpr },
     roc: roc ? thin(roc.map((p) => p.pf), roc.map((p) => p.pd)) : undefined,
   };

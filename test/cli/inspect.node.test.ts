@@ -85,13 +85,15 @@ test('GeoTIFF: rounded values, NaN/Inf by band, constant bands, CRS and grid', a
   assert.equal(json.nonFiniteByBand, { 2: 4, 3: 1 });
 });
 
-test('an ENVI raw file or a folder is refused with the file to open', async () => {
+test('an ENVI raw file or a folder is refused with the file to open (hsi detect too, for the raw file)', async () => {
   const { hdr, img } = writeEnvi(new Float32Array(6), 2, 3);
   writeFileSync(path.join(dir, 'raster.hdr'), hdr);
   writeFileSync(path.join(dir, 'raster.img'), img);
   const raw = await hsiFails(['inspect', path.join(dir, 'raster.img')]);
   assert.is(raw.code, 1);
   assert.match(raw.stderr, /^hsi: .*raster\.img: format: expected the \.hdr header of an ENVI raster, got its raw data file \(\.img\); open .*raster\.hdr\n$/);
+  const detect = await hsiFails(['detect', path.join(dir, 'raster.img'), '--model', 'rx']);
+  assert.match(detect.stderr, /^hsi: raster\.img: format: expected one of .*, got '\.img'; if it is the data of an ENVI raster, open its \.hdr file\n$/);
   const empty = path.join(dir, 'empty');
   mkdirSync(empty);
   assert.match((await hsiFails(['inspect', empty])).stderr, /empty: path: expected a scene file, got a folder; it holds no \.mat/);
