@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 
 const DAWN_NOISE = /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.\r?$/;
 const CHILD = 'HSI_STDERR_FILTERED';
+const WINDOWS = process.platform === 'win32';
 
 /** Commands that open the GPU (and so print Dawn's warnings). */
 const GPU_COMMANDS = new Set(['info', 'selfcheck', 'detect', 'cluster', 'demo', 'tune']);
@@ -63,12 +64,13 @@ export function runFiltered(argv: string[]): Promise<number> {
     stdio: ['inherit', 'inherit', 'pipe'],
     env: { ...process.env, [CHILD]: tty },
     // Its own process group: a terminal's Ctrl-C reaches only this process, which passes it on
-    // once (a second one makes the child quit at once, as a second Ctrl-C should).
-    detached: true,
+    // once (a second one makes the child quit at once, as a second Ctrl-C should). On Windows a
+    // detached child would open a console window, and the console signals both processes itself.
+    detached: !WINDOWS,
   });
   const filter = lineFilter((s) => process.stderr.write(s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => filter.push(s));
-  const onInt = (): void => void child.kill('SIGINT');
+  const onInt = (): void => void (WINDOWS || child.kill('SIGINT'));
   const onTerm = (): void => void child.kill('SIGTERM');
   process.on('SIGINT', onInt).on('SIGTERM', onTerm);
   return new Promise((resolve) => {
