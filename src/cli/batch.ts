@@ -11,6 +11,7 @@ import type { ModelEntry, OptionValues } from '../models/registry.ts';
 import { interruptible, sceneStem, UsageError, writeAtomic } from './common.ts';
 import { openRun, withRun } from './runfolder.ts';
 import { detectOne } from './detectrun.ts';
+import type { DetectionFileOptions } from '../report/detect.ts';
 import { loadDetectScene, type SceneFlags } from './detectscene.ts';
 import { provenance } from './provenance.ts';
 
@@ -20,6 +21,7 @@ interface BatchCommon {
   json?: boolean;
   nonFinite: NonFinitePolicy;
   flags: SceneFlags;
+  outputs?: DetectionFileOptions;
 }
 
 interface BatchRow {

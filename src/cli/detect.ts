@@ -6,6 +6,7 @@ import { modelsFor } from '../models/index.ts';
 import { choice, interruptible, parseFlags, sceneStem, UsageError, type Command } from './common.ts';
 import { SCENE_FORMATS } from './scene.ts';
 import { modelFlags, modelFromFlags, modelsHelp } from './detectors.ts';
+import { outputFlags, outputHelp, outputOptions } from './outputs.ts';
 import { openRun, withRun } from './runfolder.ts';
 import { detectOne } from './detectrun.ts';
 import { listDetectScenes, loadDetectScene, sceneOptions, type SceneFlags } from './detectscene.ts';
@@ -17,12 +18,15 @@ const usage = `usage: hsi detect <file> [--model ${modelsFor('detect').map((m) =
        hsi detect <file|folder>… (several scenes, see below) [same options]
                   [--data VAR] [--map VAR|FILE[:VAR]|none] [--layout hwc|chw]
                   [--bands LIST] [--drop-bands LIST] [--crop r0:r1,c0:c1]
-                  [--non-finite error|zero|band-mean] [--tuning FILE] [--out DIR] [--json]
+                  [--non-finite error|zero|band-mean] [--format tif,npy,mat] [--far 1e-3]
+                  [--tuning FILE] [--out DIR] [--json]
 
 Scores every pixel of a scene for anomalies and writes to --out (default
-./hsi-out/<scene>-<model>/): scores.npy and scores.mat, scores.png (heat map, ground-truth
-contour when there is a map), scene.png (false colour), roc.csv and the AUCs when the map has
-both classes, and summary.json (file hashes, version, command line, input hashes). A run is
+./hsi-out/<scene>-<model>/): scores.tif, scores.npy and scores.mat (--format), scores.png (heat
+map with a colour bar, ground-truth outline beside the targets when there is a map),
+gt-overlay.png (the outline alone, transparent), scene.png (false colour), detections.png (pixels
+above the --far threshold), roc.csv, roc.png, the AUCs and P_D at 1e-3 and 1e-2 false alarms when
+the map has both classes, and summary.json (file hashes, version, command line, input hashes). A run is
 written beside --out and renamed into place: the folder always holds one whole run. --out may
 be a new folder or an earlier run's (replaced); anything else is refused before any work.
 With --json the last line of stdout is the summary.
@@ -39,6 +43,7 @@ summary.json; a scene that fails does not stop the others (exit 1, naming them).
 --bands LIST    keep these bands, 1-based, ranges inclusive: 1-100,120-150,160
 --drop-bands LIST  remove these bands (bad-band removal), same numbering
 --crop r0:r1,c0:c1 keep rows r0..r1 and columns c0..c1 (1-based, inclusive)
+${outputHelp}
 
 models and their options:
 ${modelsHelp('detect')}
@@ -54,14 +59,15 @@ export const detect: Command = {
       model: { type: 'string' }, ...modelFlags('detect'),
       data: { type: 'string' }, map: { type: 'string' }, 'non-finite': { type: 'string' }, layout: { type: 'string' },
       bands: { type: 'string' }, 'drop-bands': { type: 'string' }, crop: { type: 'string' },
-      out: { type: 'string' }, json: { type: 'boolean' }, tuning: { type: 'string' },
+      out: { type: 'string' }, json: { type: 'boolean' }, tuning: { type: 'string' }, ...outputFlags,
     });
     if (positionals.length === 0) throw new UsageError('file: expected a scene file or folder, got none');
     const { entry, options } = modelFromFlags('detect', values);
     const flags: SceneFlags = sceneOptions(values as Record<string, string | undefined>);
     const nonFinite = choice('non-finite', values['non-finite'] as string | undefined, ['error', 'zero', 'band-mean'] as const, 'error');
     const tuning = values.tuning === undefined ? undefined : await readTuning(values.tuning as string);
-    const common = { model: entry, options, json: values.json as boolean | undefined, nonFinite, flags };
+    const outputs = outputOptions(values as { format?: string; far?: string });
+    const common = { model: entry, options, json: values.json as boolean | undefined, nonFinite, flags, outputs };
     const { files, batch } = await listDetectScenes(positionals, flags);
     if (batch) return detectBatch(files, values.out as string | undefined, tuning, common);
     const file = files[0];

@@ -8,7 +8,7 @@ import { describeGpu, type Gpu } from '../index.ts';
 import { countNonFinite, DataError, type LabelMap } from '../data/cube.ts';
 import { writeAtomic } from './common.ts';
 import { scoreResult, writeOutputs } from './outputs.ts';
-import { detectionSummary } from '../report/detect.ts';
+import { detectionSummary, type DetectionFileOptions } from '../report/detect.ts';
 import { runJob, type SceneJob } from './detectors.ts';
 import { openRun, withRun } from './runfolder.ts';
 import { folderHashes, provenance } from './provenance.ts';
@@ -19,6 +19,8 @@ export interface DetectJob extends SceneJob<'detect'> {
   dir: string;
   /** Summary fields recording the input (provenance: variables, selection, warnings). */
   record?: Record<string, unknown>;
+  /** --format and --far. */
+  outputs?: DetectionFileOptions;
 }
 
 /** Refuses scores with NaN/Inf before anything is written. */
@@ -37,10 +39,10 @@ export async function detectOne(gpu: Gpu, job: DetectJob): Promise<Record<string
   const { r, modelSeconds } = run;
   const { cube, map } = job;
   checkScores(job.scene, job.model.name, r.scores);
-  const files = await writeOutputs(job.dir, { cube, map, scores: r.scores });
+  const files = await writeOutputs(job.dir, { cube, map, scores: r.scores }, job.outputs);
   const auc = scoreResult({ cube, map, scores: r.scores });
   const seconds = { load: job.loadSeconds, train: r.trainSeconds ?? 0, model: modelSeconds, total: job.loadSeconds + (performance.now() - t0) / 1e3 };
-  const info = { scene: job.scene, file: job.file, model: job.model.name, seed: job.options.seed, seconds, adapter: describeGpu(gpu).adapter, out: job.out };
+  const info = { scene: job.scene, file: job.file, model: job.model.name, seed: job.options.seed, seconds, adapter: describeGpu(gpu).adapter, out: job.out, far: job.outputs?.far };
   const summary = {
     ...detectionSummary(info, cube, r, auc, files),
     map: map ? { name: map.name ?? null, classes: auc ? 2 : 1 } : null,

@@ -7,6 +7,7 @@
  * Label / anomaly maps are row-major `Int32Array`s of rows × cols.
  */
 import { HsiError, OptionError } from '../errors.ts';
+import type { GeoReference } from './geo.ts';
 
 export interface Cube {
   rows: number;
@@ -18,6 +19,8 @@ export interface Cube {
   wavelengths?: number[];
   /** Where it came from: file and variable (`Sandiego.mat:data`). */
   name?: string;
+  /** Where it lies on the ground (GeoTIFF tags or ENVI map info), when the file says. */
+  geo?: GeoReference;
 }
 
 export interface LabelMap {

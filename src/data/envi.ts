@@ -4,11 +4,13 @@
  * Header fields used: samples (cols), lines (rows), bands, data type (1 u8, 2 i16, 3 i32,
  * 4 f32, 5 f64, 12 u16, 13 u32, 14 i64, 15 u64; complex types 6 and 9 are refused), interleave
  * (bsq, bil, bip), byte order (0 little-, 1 big-endian), header offset (bytes skipped at the
- * start of the raw file) and wavelength (a brace list, possibly over several lines).
+ * start of the raw file) and wavelength (a brace list, possibly over several lines); map info
+ * and coordinate system string are kept as `cube.geo` (data/geo.ts).
  * The raw file is read in chunks of whole records through a reader function, so a Node file
  * handle or a browser `File.slice` feeds it without holding the whole file twice.
  */
 import { byteInput, DataError, makeCube, type Cube } from './cube.ts';
+import { geoFromEnviFields } from './geo.ts';
 
 export interface EnviHeader {
   samples: number;
@@ -137,7 +139,8 @@ export async function readEnviFrom(header: EnviHeader | string, read: ByteReader
     }
     decodeRecords(h, bytes, first, count, data);
   }
-  return makeCube(source, rows, cols, bands, data, h.wavelengths ? { wavelengths: h.wavelengths } : {});
+  const geo = geoFromEnviFields(h.fields);
+  return makeCube(source, rows, cols, bands, data, { ...(h.wavelengths && { wavelengths: h.wavelengths }), ...(geo && { geo }) });
 }
 
 /** Decodes `count` records starting at record `first` into the band-sequential `out`. */

@@ -20,8 +20,8 @@ export interface MatReadOptions {
   /** The map variable, or false for none; by default the only 2-D numeric one of the cube's size. */
   map?: string | false;
   mapKind?: MatMapKind;
-  /** NaN/Inf in the cube: refused by default (cube.ts handleNonFinite). */
-  nonFinite?: NonFinitePolicy;
+  /** NaN/Inf in the cube: refused by default (cube.ts handleNonFinite); 'keep' leaves them (hsi inspect counts them). */
+  nonFinite?: NonFinitePolicy | 'keep';
 }
 
 export interface MatReadResult {
@@ -133,7 +133,7 @@ export async function readMat(bytes: Uint8Array | ArrayBuffer, source: string, o
   const cv = pickCube(vars, source, opts.data);
   const [rows, cols, bands] = cv.dims;
   const cube = makeCube(`${source}:${cv.name}`, rows, cols, bands, toCubeData(source, cv));
-  handleNonFinite(cube, opts.nonFinite ?? 'error');
+  if (opts.nonFinite !== 'keep') handleNonFinite(cube, opts.nonFinite ?? 'error');
   const mv = pickMap(vars, source, rows, cols, opts.map);
   const out = mv ? mapOut(source, mv, opts.mapKind ?? 'auto') : {};
   return { cube, ...out, variables: bare(vars), dataName: cv.name, ...(mv ? { mapName: mv.name } : {}) };

@@ -37,12 +37,14 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /**
- * Encodes `rgb` (rows × cols × 3 bytes, row-major) as an 8-bit RGB PNG, each pixel drawn as a
- * `scale` × `scale` block (scenes of 100 × 100 pixels are too small to read at one pixel each).
+ * Encodes `rgb` (rows × cols × 3 bytes, row-major; × 4 with `channels` 4, RGBA) as an 8-bit
+ * PNG, each pixel drawn as a `scale` × `scale` block (scenes of 100 × 100 pixels are too small
+ * to read at one pixel each).
  */
-export function encodePng(rgb: Uint8Array, rows: number, cols: number, scale = 1): Uint8Array<ArrayBuffer> {
-  if (rgb.length !== rows * cols * 3 || rows < 1 || cols < 1) {
-    throw new DataError('png', `pixels: expected ${rows}×${cols}×3 = ${rows * cols * 3} bytes, got ${rgb.length}`);
+export function encodePng(rgb: Uint8Array, rows: number, cols: number, scale = 1, channels: 3 | 4 = 3): Uint8Array<ArrayBuffer> {
+  const n = channels;
+  if (rgb.length !== rows * cols * n || rows < 1 || cols < 1) {
+    throw new DataError('png', `pixels: expected ${rows}×${cols}×${n} = ${rows * cols * n} bytes, got ${rgb.length}`);
   }
   if (!Number.isInteger(scale) || scale < 1 || scale > 64) throw new DataError('png', `scale: expected an integer in 1..64, got ${scale}`);
   const [h, w] = [rows * scale, cols * scale];
@@ -50,14 +52,14 @@ export function encodePng(rgb: Uint8Array, rows: number, cols: number, scale = 1
   const v = new DataView(ihdr.buffer);
   v.setUint32(0, w);
   v.setUint32(4, h);
-  ihdr.set([8, 2, 0, 0, 0], 8); // bit depth 8, colour type 2 (RGB), deflate, filter 0, no interlace
+  ihdr.set([8, n === 4 ? 6 : 2, 0, 0, 0], 8); // bit depth 8, colour type 2 (RGB) or 6 (RGBA), deflate, filter 0, no interlace
   // Each scanline is prefixed with its filter byte (0 = none); zlib does the compressing.
-  const line = w * 3 + 1;
+  const line = w * n + 1;
   const raw = new Uint8Array(h * line);
   for (let r = 0; r < rows; r++) {
     const first = r * scale * line;
     for (let c = 0; c < cols; c++) {
-      for (let k = 0; k < scale; k++) raw.set(rgb.subarray((r * cols + c) * 3, (r * cols + c) * 3 + 3), first + 1 + (c * scale + k) * 3);
+      for (let k = 0; k < scale; k++) raw.set(rgb.subarray((r * cols + c) * n, (r * cols + c) * n + n), first + 1 + (c * scale + k) * n);
     }
     for (let k = 1; k < scale; k++) raw.copyWithin(first + k * line, first, first + line);
   }
@@ -87,8 +89,8 @@ export interface ScoreMapOptions {
   scale?: number;
 }
 
-/** A heat map PNG of `scores` (rows × cols, row-major). NaN/Inf pixels are drawn black. */
-export function scoreMapPng(scores: Float32Array, rows: number, cols: number, opts: ScoreMapOptions = {}): Uint8Array<ArrayBuffer> {
+/** The colours of a heat map (rows × cols × 3 bytes) and the score range its colour map spans. */
+export function scoreMapRgb(scores: Float32Array, rows: number, cols: number, opts: ScoreMapOptions = {}): { rgb: Uint8Array; lo: number; hi: number } {
   if (scores.length !== rows * cols) throw new DataError('scoreMapPng', `scores: expected ${rows}×${cols} = ${rows * cols} values, got ${scores.length}`);
   const [lo, hi] = Array.isArray(opts.range) ? opts.range
     : (opts.range?.percentiles ?? [1, 99]).map((p) => percentile(scores, p)) as [number, number];
@@ -101,6 +103,12 @@ export function scoreMapPng(scores: Float32Array, rows: number, cols: number, op
     const k = Math.round(Math.min(1, Math.max(0, (s - lo) / span)) * 255);
     rgb.set(table.subarray(k * 3, k * 3 + 3), i * 3);
   }
+  return { rgb, lo, hi };
+}
+
+/** A heat map PNG of `scores` (rows × cols, row-major). NaN/Inf pixels are drawn black. */
+export function scoreMapPng(scores: Float32Array, rows: number, cols: number, opts: ScoreMapOptions = {}): Uint8Array<ArrayBuffer> {
+  const { rgb } = scoreMapRgb(scores, rows, cols, opts);
   if (opts.gt) drawContour(rgb, rows, cols, opts.gt, opts.contour === 'black' ? 0 : 255);
   return encodePng(rgb, rows, cols, opts.scale);
 }
@@ -183,6 +191,11 @@ export function defaultRgbBands(cube: Cube): [number, number, number] {
 
 /** A false-colour RGB PNG of `cube`: three bands, each stretched between its percentiles. */
 export function falseColourPng(cube: Cube, opts: FalseColourOptions = {}): Uint8Array<ArrayBuffer> {
+  return encodePng(falseColourRgb(cube, opts), cube.rows, cube.cols, opts.scale);
+}
+
+/** The pixels of falseColourPng (rows × cols × 3 bytes) before encoding. */
+export function falseColourRgb(cube: Cube, opts: FalseColourOptions = {}): Uint8Array {
   const bands = opts.bands ?? defaultRgbBands(cube);
   const [pLo, pHi] = opts.stretch ?? [2, 98];
   const plane = cube.rows * cube.cols;
@@ -196,5 +209,5 @@ export function falseColourPng(cube: Cube, opts: FalseColourOptions = {}): Uint8
     const span = percentile(band, pHi) - lo || 1;
     for (let i = 0; i < plane; i++) rgb[i * 3 + ch] = Math.round(Math.min(1, Math.max(0, (band[i] - lo) / span)) * 255);
   });
-  return encodePng(rgb, cube.rows, cube.cols, opts.scale);
+  return rgb;
 }

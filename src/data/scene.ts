@@ -6,6 +6,7 @@
  * opens the same way in both, with the same variable choice and the same errors.
  */
 import { constantBands, countNonFinite, DataError, handleNonFinite, type Cube, type LabelMap, type NonFinitePolicy } from './cube.ts';
+import { ENVI_RAW_SUFFIXES } from './envi.ts';
 import { readMat, type MatVariable } from './mat.ts';
 import { npyToCube, readNpy } from './npy.ts';
 import { readTiffCube } from './tiff.ts';
@@ -51,7 +52,10 @@ const KNOWN = ['.mat', '.hdr', '.tif', '.tiff', '.npy'];
 /** Refuses a file name whose extension is none of SCENE_FORMATS (before any byte is read). */
 export function checkSceneFormat(name: string): void {
   const ext = sceneExt(name);
-  if (!KNOWN.includes(ext)) throw new DataError(name, `format: expected one of ${SCENE_FORMATS}, got '${ext || 'no extension'}'`, 'convert the scene to one of these');
+  if (KNOWN.includes(ext)) return;
+  // ENVI's data file (.img, .raw, …) is read through its header, which names its size and type.
+  const fix = ext && ENVI_RAW_SUFFIXES.some((s) => s.toLowerCase() === ext) ? 'if it is the data of an ENVI raster, open its .hdr file' : 'convert the scene to one of these';
+  throw new DataError(name, `format: expected one of ${SCENE_FORMATS}, got '${ext || 'no extension'}'`, fix);
 }
 
 /** A GeoTIFF or .npy cube as stored (NaN/Inf left in place). */

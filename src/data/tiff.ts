@@ -4,9 +4,11 @@
  * hyperspectral tools write). Any sample type geotiff decodes (8–64-bit integers, 32/64-bit
  * floats) and compression it supports is widened to float32. Band wavelengths are taken from
  * GDAL band metadata (`wavelength` items of the GDAL_METADATA tag) when every band has one.
+ * The georeferencing tags of the first image are kept verbatim in `cube.geo` (data/geo.ts).
  */
 import { fromArrayBuffer, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { DataError, makeCube, type Cube } from './cube.ts';
+import { geoFromTiffTags, type GeoReference } from './geo.ts';
 
 export interface TiffReadOptions {
   /** Read this image (page) only, as a multi-sample image; default: detect (see the file comment). */
@@ -95,6 +97,19 @@ async function wavelengths(images: GeoTIFFImage[], bands: number): Promise<numbe
   return out;
 }
 
+const list = (v: unknown): number[] | undefined => (v && typeof v === 'object' && 'length' in v ? Array.from(v as ArrayLike<number>, Number) : undefined);
+
+/** The image's GeoTIFF tags (data/geo.ts), or undefined when it has none. */
+async function georeference(image: GeoTIFFImage): Promise<GeoReference | undefined> {
+  const dir = image.getFileDirectory();
+  const tag = (id: number): Promise<unknown> => (dir.hasTag(id) ? dir.loadValue(id) : Promise.resolve(undefined));
+  const [pixelScale, tiepoint, transformation, keyDirectory, doubleParams, ascii] = await Promise.all([33550, 33922, 34264, 34735, 34736, 34737].map(tag));
+  return geoFromTiffTags({
+    pixelScale: list(pixelScale), tiepoint: list(tiepoint), transformation: list(transformation),
+    keyDirectory: list(keyDirectory), doubleParams: list(doubleParams), asciiParams: typeof ascii === 'string' ? ascii.replace(/\0+$/, '') : undefined, // without the TIFF NUL
+  });
+}
+
 /** Reads a multi-band TIFF or GeoTIFF into a Cube. */
 export async function readTiffCube(bytes: Uint8Array | ArrayBuffer, source = 'image.tif', opts: TiffReadOptions = {}): Promise<Cube> {
   const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -121,5 +136,6 @@ export async function readTiffCube(bytes: Uint8Array | ArrayBuffer, source = 'im
     }
   }
   const wl = await wavelengths(images, bands);
-  return makeCube(source, rows, cols, bands, data, wl ? { wavelengths: wl } : {});
+  const geo = await guarded(source, 'georeference', () => georeference(images[0]));
+  return makeCube(source, rows, cols, bands, data, { ...(wl && { wavelengths: wl }), ...(geo && { geo }) });
 }

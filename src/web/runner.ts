@@ -8,12 +8,12 @@ import { zipSync } from 'fflate';
 import type { Gpu } from '../gpu/index.ts';
 import { describeGpu } from '../gpu/info.ts';
 import type { Cube, LabelMap } from '../data/cube.ts';
-import { scoreMapPng } from '../data/png.ts';
 import { rocCurve } from '../metrics/roc.ts';
+import { percentile } from '../data/png.ts';
 import { OptionError } from '../errors.ts';
 import { findModel } from '../models/index.ts';
 import type { ClusterOutput, DetectOutput, RunContext, Task } from '../models/registry.ts';
-import { detectionFiles, detectionSummary, pictureScale, scoreResult, type RunInfo } from '../report/detect.ts';
+import { detectionFiles, detectionSummary, mapPictureScale, scoreFigure, scoreResult, type RunInfo } from '../report/detect.ts';
 import { classCount, clusterFiles, clusterSummary } from '../report/cluster.ts';
 import type { RunResult } from './protocol.ts';
 
@@ -41,13 +41,6 @@ function thin(pf: number[], pd: number[], n = 1000): { pf: number[]; pd: number[
   const step = Math.max(1, Math.ceil(pf.length / n));
   const keep = pf.map((_, i) => i).filter((i) => i % step === 0 || i === pf.length - 1);
   return { pf: keep.map((i) => pf[i]), pd: keep.map((i) => pd[i]) };
-}
-
-/** The smallest and largest finite value (a loop: spreading millions of values overflows the stack). */
-function finiteRange(values: Float32Array): [number, number] {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of values) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
-  return [lo, hi];
 }
 
 /** Runs `req` on `scene`; `{ aborted }` when the signal stopped it (nothing is made, like the CLI). */
@@ -92,10 +85,14 @@ function detectResult(scene: OpenScene, out: DetectOutput, info: RunInfo): Made 
   const auc = scoreResult(r);
   bytes['summary.json'] = JSON.stringify(detectionSummary(info, cube, out, auc, names), null, 2) + '\n';
   const roc = auc && map ? rocCurve(out.scores, map.data) : null;
+  const pictureScale = mapPictureScale(cube.rows, cube.cols, map !== undefined);
   return {
-    files: bytes, picture: bytes[names.scoreMap] as Uint8Array,
-    plainPicture: scoreMapPng(out.scores, cube.rows, cube.cols, { scale: pictureScale(cube.rows, cube.cols) }),
-    scoreRange: finiteRange(out.scores),
+    // The page draws its own colour bar beside the map, so its pictures are the map alone.
+    picture: scoreFigure(out.scores, cube.rows, cube.cols, { gt: map, scale: pictureScale, colourBar: false }),
+    plainPicture: scoreFigure(out.scores, cube.rows, cube.cols, { scale: pictureScale, colourBar: false }),
+    files: bytes,
+    // The values at the ends of the picture's colour map (its 1st and 99th percentiles), so the bar reads true.
+    scoreRange: [percentile(out.scores, 1), percentile(out.scores, 99)],
     auc: auc && { aucDF: auc.aucDF, aucDtau: auc.aucDtau, aucFtau: auc.aucFtau, snpr: auc.snpr },
     roc: roc ? thin(roc.map((p) => p.pf), roc.map((p) => p.pd)) : undefined,
   };

@@ -31,7 +31,7 @@ test('hsi selfcheck passes against the float64 reference', async () => {
 test('an unknown command exits 2 with usage', async () => {
   const err = await hsiFails(['frobnicate']);
   assert.is(err.code, 2);
-  assert.match(err.stderr, /command: expected one of info, selfcheck, inspect, synth, detect, cluster, demo, tune, help, got frobnicate/);
+  assert.match(err.stderr, /command: expected one of info, selfcheck, inspect, synth, detect, cluster, demo, tune, help, got 'frobnicate'\n/);
 });
 
 test.run();

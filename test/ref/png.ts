@@ -1,7 +1,7 @@
 /**
  * A plain PNG decoder for tests, written from the PNG specification (ISO/IEC 15948) apart from
  * src/data/png.ts: chunk walk, a bitwise CRC-32 (no table), zlib inflate, and all five
- * scanline filters, for 8-bit greyscale, RGB and RGBA without interlacing. Returns RGB.
+ * scanline filters, for 8-bit greyscale, RGB and RGBA without interlacing. Returns RGB (and the alpha of RGBA).
  */
 import { unzlibSync } from 'fflate';
 
@@ -19,6 +19,8 @@ export interface DecodedPng {
   height: number;
   /** height × width × 3 bytes. */
   rgb: Uint8Array;
+  /** height × width bytes of an RGBA picture. */
+  alpha?: Uint8Array;
 }
 
 export function decodePngRef(png: Uint8Array): DecodedPng {
@@ -62,5 +64,6 @@ export function decodePngRef(png: Uint8Array): DecodedPng {
   }
   const rgb = new Uint8Array(width * height * 3);
   for (let i = 0; i < width * height; i++) for (let ch = 0; ch < 3; ch++) rgb[i * 3 + ch] = px[i * bpp + (bpp === 1 ? 0 : ch)];
-  return { width, height, rgb };
+  if (bpp !== 4) return { width, height, rgb };
+  return { width, height, rgb, alpha: Uint8Array.from({ length: width * height }, (_, i) => px[i * 4 + 3]) };
 }

@@ -17,7 +17,8 @@ const png = (b: Uint8Array | string): boolean => typeof b !== 'string' && b[1] =
 
 test('detection: scores, pictures and the ROC only with a two-class map; AUC of a perfect ranking is 1', async () => {
   const plain = detectionFiles({ cube, scores });
-  assert.equal(plain.names, { scoresNpy: 'scores.npy', scoresMat: 'scores.mat', scoreMap: 'scores.png', scene: 'scene.png' });
+  assert.equal(plain.names, { scoresTif: 'scores.tif', scoresNpy: 'scores.npy', scoresMat: 'scores.mat', scoreMap: 'scores.png', scene: 'scene.png', detections: 'detections.png' });
+  assert.equal(Object.keys(plain.bytes).sort(), Object.values(plain.names).sort());
   assert.equal(readNpy(plain.bytes['scores.npy'] as Uint8Array).shape, [rows, cols]);
   assert.equal((await listMatVariables(plain.bytes['scores.mat'] as Uint8Array, 'scores.mat')).map((v) => [v.name, v.dims, v.class]), [['scores', [rows, cols], 'single']]);
   assert.ok(png(plain.bytes['scores.png']) && png(plain.bytes['scene.png']));
@@ -25,12 +26,18 @@ test('detection: scores, pictures and the ROC only with a two-class map; AUC of 
   const map = { rows, cols, data: Int32Array.from(scores, (s) => (s >= 25 ? 1 : 0)) };
   assert.is(scoreResult({ cube, scores, map: { ...map, data: new Int32Array(rows * cols) } }), null, 'one class: no AUC');
   const withMap = detectionFiles({ cube, scores, map });
-  assert.is(withMap.names.roc, 'roc.csv');
+  assert.equal([withMap.names.roc, withMap.names.rocPlot, withMap.names.gtOverlay], ['roc.csv', 'roc.png', 'gt-overlay.png']);
+  assert.ok(png(withMap.bytes['roc.png']) && png(withMap.bytes['gt-overlay.png']));
+  const envi = detectionFiles({ cube, scores }, { formats: ['envi'] });
+  assert.equal([envi.names.scoresEnvi, envi.names.scoresEnviData, envi.names.scoresNpy], ['scores.hdr', 'scores.img', undefined]);
   assert.is((withMap.bytes['roc.csv'] as string).split('\n')[0], 'threshold,pf,pd');
   const auc = scoreResult({ cube, scores, map })!;
-  assert.equal([auc.aucDF, auc.anomalyPixels], [1, 5]);
+  assert.equal([auc.aucDF, auc.anomalyPixels, auc.pdAtFar], [1, 5, { '0.001': 1, '0.01': 1 }]);
   const summary = detectionSummary({ ...info, seed: 3 }, cube, { scores, settings: {} }, auc, withMap.names);
   assert.equal([summary.seed, summary.rows, (summary.files as Record<string, string>).summary], [3, rows, 'summary.json']);
+  // 30 pixels, 10 % false alarms: the threshold is the score ranked ⌊0.1·30⌋ = 3 from the top (0-based: 26), 3 pixels above it.
+  assert.equal(detectionSummary({ ...info, far: 0.1 }, cube, { scores, settings: {} }, auc, withMap.names).detections, { far: 0.1, threshold: 26, detections: 3 });
+  assert.is(summary.crs, null);
 });
 
 test('clustering: labels, picture, confusion and legend; metrics only with a ground truth', async () => {

@@ -68,11 +68,11 @@ test('muufl_tgt_det_demo.mat: RX in the page gives the Node AUC (1e-6), the map 
   assert.ok(Math.abs(shown - node.aucDF) <= 1e-6, `AUC(D,F): page ${shown}, Node ${node.aucDF}`);
   assert.ok(await imageColours(page, id('result-map')) > 16, 'the score map has pixels of many colours');
   const names = await page.locator(`${id('runs')} article >> nth=0 >> a.download`).evaluateAll((as) => as.map((a) => a.getAttribute('download')));
-  assert.equal(names, ['scores.npy', 'scores.mat', 'scores.png', 'scene.png', 'roc.csv', 'summary.json', 'muufl_tgt_det_demo-rx.zip']);
+  assert.equal(names, ['scores.tif', 'scores.npy', 'scores.mat', 'scores.png', 'scene.png', 'detections.png', 'gt-overlay.png', 'roc.csv', 'roc.png', 'summary.json', 'muufl_tgt_det_demo-rx.zip']);
   const summary = await page.locator('a[download="summary.json"]').first().evaluate(async (a: HTMLAnchorElement) => (await fetch(a.href)).json());
   assert.ok(Math.abs(summary.auc.aucDF - node.aucDF) <= 1e-6 && summary.model === 'rx' && summary.rows === cube.rows, JSON.stringify(summary.auc));
   // The summary's fields are those of `hsi detect --json` (test/cli/detect.node.test.ts).
-  assert.equal(Object.keys(summary).sort(), ['adapter', 'auc', 'bands', 'cols', 'file', 'files', 'model', 'out', 'rows', 'scene', 'seconds', 'seed', 'settings'].sort());
+  assert.equal(Object.keys(summary).sort(), ['adapter', 'auc', 'bands', 'cols', 'crs', 'detections', 'file', 'files', 'model', 'out', 'rows', 'scene', 'seconds', 'seed', 'settings'].sort());
   const withOutline = await page.getAttribute(id('result-map'), 'src');
   await page.uncheck(id('gt-outline'));
   assert.ok(await page.getAttribute(id('result-map'), 'src') !== withOutline, 'the outline toggle swaps the picture');
