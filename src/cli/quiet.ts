@@ -23,8 +23,18 @@ export function wantsFilter(command: string, env: NodeJS.ProcessEnv = process.en
   return GPU_COMMANDS.has(command) && !(debug >= 1) && env[CHILD] === undefined;
 }
 
-/** In the child: report the parent's terminal, so progress output picks the bar. */
+/**
+ * In the child: stop when the parent is gone (killed with SIGKILL, say), so no detached run
+ * goes on writing after the user ended `hsi`; then report the parent's terminal, so progress
+ * output picks the bar.
+ */
 export function adoptParentTerminal(): void {
+  if (process.env[CHILD] === undefined) return;
+  if (process.connected) {
+    process.on('disconnect', () => process.exit(1));
+    // The channel only watches the parent; it must not keep a finished child alive.
+    (process.channel as { unref?: () => void } | undefined)?.unref?.();
+  }
   const columns = process.env[CHILD];
   if (!columns || columns === 'pipe') return;
   Object.assign(process.stderr, { isTTY: true, columns: Number(columns) || 80 });
@@ -61,7 +71,8 @@ export function lineFilter(write: (s: string) => void): { push(s: string): void;
 export function runFiltered(argv: string[]): Promise<number> {
   const tty = process.stderr.isTTY ? String(process.stderr.columns ?? 80) : 'pipe';
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...argv], {
-    stdio: ['inherit', 'inherit', 'pipe'],
+    // The IPC channel carries nothing: the child watches it to quit when this process dies.
+    stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, [CHILD]: tty },
     // Its own process group: a terminal's Ctrl-C reaches only this process, which passes it on
     // once (a second one makes the child quit at once, as a second Ctrl-C should). On Windows a

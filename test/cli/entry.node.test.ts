@@ -1,9 +1,9 @@
 // Node only: the `hsi` entry point: --version, help <command>, "did you mean", one-line library
 // errors, and Dawn's two adapter warnings filtered from GPU commands (shown with DEBUG).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -85,6 +85,34 @@ test('the filtered child draws the progress bar when the real stderr is a termin
   const plain = await exec('node', args, { env: { ...process.env, HSI_STDERR_FILTERED: 'pipe' } });
   assert.not.match(plain.stderr, /\x1b\[/);
   assert.match(plain.stderr, /^step 1\/2 loss /m);
+});
+
+test('the filtered child stops when hsi itself is killed (SIGKILL): no run goes on behind the user', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hsi-entry-'));
+  const scene = path.join(dir, 's.mat');
+  await hsi(['synth', '--rows', '24', '--cols', '24', '--bands', '8', '--out', scene]);
+  const out = path.join(dir, 'killed');
+  const parent = spawn('node', [cli, 'detect', scene, '--epochs', '100000', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Training has started in the child once a step is reported.
+  await new Promise<void>((resolve) => parent.stderr.on('data', (b: Buffer) => /step \d+/.test(String(b)) && resolve()));
+  // pgrep exits 1 (throws) when nothing matches.
+  const children = (): string[] => {
+    try {
+      return execFileSync('pgrep', ['-f', '--', `--out ${out}`], { encoding: 'utf8' }).split('\n').filter((p) => p && Number(p) !== parent.pid);
+    } catch {
+      return [];
+    }
+  };
+  assert.is(children().length, 1, 'one filtered child runs the command');
+  parent.kill('SIGKILL');
+  const t0 = Date.now();
+  let left = children();
+  while (left.length && Date.now() - t0 < 10_000) {
+    await new Promise((r) => setTimeout(r, 200));
+    left = children();
+  }
+  assert.is(left.length, 0, 'the child quit within 10 s of its parent');
+  assert.not.ok(existsSync(path.join(out, 'summary.json')), 'and wrote no run');
 });
 
 test('lineFilter drops exactly the Dawn lines, passes other text (partial lines included) through', () => {
