@@ -44,12 +44,18 @@ test('a folder: a line per scene, a table, a folder per scene; the failing scene
 test('files on the command line share one adapter and print a table; a reused --out is replaced', async () => {
   const out = path.join(dir, 'out');
   const a = path.join(scenes, 'a.mat');
-  const r = await hsi(['detect', a, path.join(scenes, 'b.npy'), '--map', 'none', '--model', 'rx', '--out', out]);
+  const r = await hsi(['detect', a, path.join(scenes, 'b.npy'), '--map', 'none', '--model', 'rx', '--format', 'tif,envi', '--out', out]);
   assert.match(r.stdout, /^a rx: no ground-truth map/m);
   assert.match(r.stdout, /^scene\s+AUC\(D,F\)\s+AUC\(D,τ\)\s+AUC\(F,τ\)\s+status\n/m);
   assert.match(r.stdout, /^b\s+–\s+–\s+–\s+ok$/m);
   assert.equal(readdirSync(out).sort(), ['a', 'b', 'summary.csv', 'summary.json']);
   assert.not.ok(existsSync(path.join(out, 'a', 'roc.csv')), 'no file of the earlier run');
+  // --format reaches every scene of a batch: GeoTIFF and ENVI scores, no .npy/.mat.
+  for (const scene of ['a', 'b']) {
+    const files = readdirSync(path.join(out, scene));
+    for (const f of ['scores.tif', 'scores.hdr', 'scores.img']) assert.ok(files.includes(f), `${scene}/${f} in ${files}`);
+    assert.not.ok(files.includes('scores.npy'), `${scene}: only the formats asked for`);
+  }
   const j = await hsi(['detect', a, path.join(scenes, 'b.npy'), '--model', 'rx', '--out', out, '--json']);
   const last = JSON.parse(j.stdout.trim().split('\n').at(-1)!);
   assert.equal([last.command, last.scenes.length, last.failed], ['detect', 2, []]);
