@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createGpu, describeGpu, type Gpu } from '../index.ts';
-import type { Cube, LabelMap } from '../data/cube.ts';
+import { DataError, type Cube, type LabelMap } from '../data/cube.ts';
 import { checkMapSize } from '../data/scene.ts';
 import { readMatMap } from '../data/mat.ts';
 import { DEFAULT_MODELS, modelsFor } from '../models/index.ts';
@@ -11,6 +11,7 @@ import { openRun, withRun } from './runfolder.ts';
 import { folderHashes, provenance } from './provenance.ts';
 import { loadScene, readBytes, SCENE_FORMATS } from './scene.ts';
 import { writeClusterOutputs } from './clusterout.ts';
+import { readMapFile } from './truth.ts';
 import { classCount, clusterSummary } from '../report/cluster.ts';
 import { modelFlags, modelFromFlags, modelsHelp, runJob, type SceneJob } from './detectors.ts';
 import type { ModelEntry, OptionValues } from '../models/registry.ts';
@@ -25,7 +26,7 @@ the ground truth beside them, a swatch per cluster below), labels.npy (int32) an
 confusion.csv and the metrics (ACC, NMI, kappa, ARI, purity, per class; labelled pixels only)
 when a ground truth exists, and summary.json (written last). The ground truth is the scene
 file's label map, --gt VAR (a variable of the scene's .mat), or --gt FILE[:VAR] (a file of its
-own, .mat or .npy). K (--k) defaults to the number of ground-truth classes; without a ground
+own: .mat, .npy, one-band .tif or ENVI .hdr). K (--k) defaults to the number of ground-truth classes; without a ground
 truth it is required.
 
 models and their options:
@@ -33,14 +34,26 @@ ${modelsHelp('cluster')}
 
 Ctrl-C stops training after the current step and writes nothing. Formats: ${SCENE_FORMATS}.`;
 
+/** A class-label map from a .npy, one-band GeoTIFF or ENVI file: whole numbers, 0 = unlabelled. */
+async function labelFile(file: string, variable: string | undefined): Promise<LabelMap> {
+  const { values, rows, cols, source } = await readMapFile({ file, variable }, '--gt');
+  const data = new Int32Array(rows * cols);
+  for (let i = 0; i < data.length; i++) {
+    const x = values[i];
+    if (!Number.isInteger(x) || x < 0) throw new DataError(source, `labels: expected whole numbers ≥ 0 (0 = unlabelled), got ${x} at pixel ${i}`, 'pass a class-label map');
+    data[i] = x;
+  }
+  return { rows, cols, data, name: source };
+}
+
 /** The ground truth `spec` names (see usage), or the scene's own map; checked against the cube's size. */
 async function groundTruth(spec: string | undefined, file: string, cube: Cube, own: LabelMap | undefined): Promise<{ gt?: LabelMap; source: string | null }> {
   let gt = own;
   let source: string | null = own ? `${path.basename(file)} (its label map)` : null;
   if (spec !== undefined) {
     const [f, v] = spec.includes(':') && existsSync(spec.slice(0, spec.lastIndexOf(':'))) ? [spec.slice(0, spec.lastIndexOf(':')), spec.slice(spec.lastIndexOf(':') + 1)] : existsSync(spec) ? [spec, undefined] : [file, spec];
-    if (path.extname(f).toLowerCase() !== '.mat') throw new UsageError(`--gt: expected a .mat file or a variable of the scene's .mat, got ${spec}`);
-    gt = await readMatMap(await readBytes(f), path.basename(f), { map: v, mapKind: 'labels' });
+    if (f === file && path.extname(f).toLowerCase() !== '.mat') throw new UsageError(`--gt: expected a map file (FILE or FILE:VAR) or a variable of the scene's .mat, got ${spec}`);
+    gt = path.extname(f).toLowerCase() === '.mat' ? await readMatMap(await readBytes(f), path.basename(f), { map: v, mapKind: 'labels' }) : await labelFile(f, v);
     source = `${path.basename(f)}${v ? `:${v}` : ''}`;
   }
   if (gt) checkMapSize(source ?? 'gt', cube, gt);

@@ -80,7 +80,7 @@ export function runFiltered(argv: string[]): Promise<number> {
     detached: !WINDOWS,
   });
   const filter = lineFilter((s) => process.stderr.write(s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => filter.push(s));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => filter.push(s));
   const onInt = (): void => void (WINDOWS || child.kill('SIGINT'));
   const onTerm = (): void => void child.kill('SIGTERM');
   process.on('SIGINT', onInt).on('SIGTERM', onTerm);

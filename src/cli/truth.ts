@@ -40,27 +40,30 @@ export function mapOption(spec: MapSpec | undefined, scene: string): string | fa
 /** The anomaly truth in `spec.file`, checked against the cube (size, two values). */
 export function readTruthFile(spec: { file: string; variable?: string }, cube: Cube): Promise<{ map: LabelMap; warning?: string; source: string }> {
   return inCliWords(async () => {
-    const { file, variable } = spec;
-    const name = path.basename(file);
-    const source = `${name}${variable ? `:${variable}` : ''}`;
-    const ext = sceneExt(file);
-    if (variable !== undefined && ext !== '.mat') throw new UsageError(`--map ${file}:${variable}: a variable name only applies to a .mat file, got ${ext || 'no extension'}; pass --map ${file}`);
-    let values: ArrayLike<number>;
-    let dims: number[];
-    if (ext === '.mat') {
-      const m = await readMatMap(await readBytes(file), name, { map: variable, mapKind: 'auto' });
-      [values, dims] = [m.data, [m.rows, m.cols]];
-    } else if (ext === '.npy') {
-      const a = readNpy(await readBytes(file), name);
-      [values, dims] = [a.data, a.shape];
-      if (!(a.shape.length === 2 || (a.shape.length === 3 && a.shape[2] === 1))) throw new DataError(source, `map: expected a 2-D array (rows × cols), got shape (${a.shape.join(', ')})`);
-    } else {
-      const c = await readRasterCube(file);
-      if (c.bands !== 1) throw new DataError(source, `map: expected one band, got ${c.bands}`, 'pass a one-band raster');
-      [values, dims] = [c.data, [c.rows, c.cols]];
-    }
-    if (dims[0] !== cube.rows || dims[1] !== cube.cols) throw new DataError(source, `map size: expected the cube's ${cube.rows}×${cube.cols}, got ${dims.slice(0, 2).join('×')}`, 'pass the map of this scene');
+    const { values, rows, cols, source } = await readMapFile(spec, '--map');
+    if (rows !== cube.rows || cols !== cube.cols) throw new DataError(source, `map size: expected the cube's ${cube.rows}×${cube.cols}, got ${rows}×${cols}`, 'pass the map of this scene');
     const t = anomalyTruth(source, cube, values, true);
     return { map: t.map!, warning: t.warning, source };
   });
+}
+
+/** A map file's values and size, in any scene format (.mat variable, 2-D .npy, one-band raster); `flag` names the CLI flag in errors. */
+export async function readMapFile(spec: { file: string; variable?: string }, flag: string): Promise<{ values: ArrayLike<number>; rows: number; cols: number; source: string }> {
+  const { file, variable } = spec;
+  const name = path.basename(file);
+  const source = `${name}${variable ? `:${variable}` : ''}`;
+  const ext = sceneExt(file);
+  if (variable !== undefined && ext !== '.mat') throw new UsageError(`${flag} ${file}:${variable}: a variable name only applies to a .mat file, got ${ext || 'no extension'}; pass ${flag} ${file}`);
+  if (ext === '.mat') {
+    const m = await readMatMap(await readBytes(file), name, { map: variable, mapKind: 'auto' });
+    return { values: m.data, rows: m.rows, cols: m.cols, source };
+  }
+  if (ext === '.npy') {
+    const a = readNpy(await readBytes(file), name);
+    if (!(a.shape.length === 2 || (a.shape.length === 3 && a.shape[2] === 1))) throw new DataError(source, `map: expected a 2-D array (rows × cols), got shape (${a.shape.join(', ')})`);
+    return { values: a.data, rows: a.shape[0], cols: a.shape[1], source };
+  }
+  const c = await readRasterCube(file);
+  if (c.bands !== 1) throw new DataError(source, `map: expected one band, got ${c.bands}`, 'pass a one-band raster');
+  return { values: c.data, rows: c.rows, cols: c.cols, source };
 }

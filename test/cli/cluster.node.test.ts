@@ -1,11 +1,11 @@
 // Node only: `hsi cluster` as a user runs it: ground truth from the scene or a file of its own, K from it, outputs and metrics, usage errors.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hsi, hsiFails } from '../harness/cli.ts';
-import { readNpy } from '../../src/data/npy.ts';
+import { readNpy, writeNpy } from '../../src/data/npy.ts';
 import { clusterScores } from '../../src/metrics/cluster.ts';
 import { readMatMap } from '../../src/data/mat.ts';
 import { sharedData, skipMissing } from '../harness/shared-data.ts';
@@ -57,6 +57,18 @@ test('ground truth from a file of its own (--gt FILE[:VAR]); K required without 
   assert.is(s.k, 6);
   assert.is(s.gt.source, 'SalinasA_gt.mat:salinasA_gt');
   assert.is(s.gt.labelled, 5348);
+  // The same labels as a .npy of their own: read as class labels, same K and labelled pixels.
+  const labels = await readMatMap(readFileSync(gtFile), 'SalinasA_gt.mat', { map: 'salinasA_gt', mapKind: 'labels' });
+  const npy = path.join(dir, 'salinas_gt.npy');
+  writeFileSync(npy, writeNpy(labels.data, [labels.rows, labels.cols]));
+  const n = await hsi(['cluster', salinas, '--model', 'kmeans', '--restarts', '1', '--gt', npy, '--out', path.join(dir, 'salinas-npy'), '--json']);
+  const sn = JSON.parse(n.stdout.trim().split('\n').at(-1)!);
+  assert.equal([sn.k, sn.gt.source, sn.gt.labelled], [6, 'salinas_gt.npy', 5348]);
+  const frac = path.join(dir, 'frac.npy');
+  writeFileSync(frac, writeNpy(new Float32Array(labels.rows * labels.cols).fill(0.5), [labels.rows, labels.cols]));
+  const f = await hsiFails(['cluster', salinas, '--model', 'kmeans', '--k', '6', '--gt', frac, '--out', path.join(dir, 'never')]);
+  assert.is(f.code, 1);
+  assert.match(f.stderr, /frac\.npy: labels: expected whole numbers ≥ 0 \(0 = unlabelled\), got 0\.5 at pixel 0/);
 });
 
 test.run();
