@@ -59,6 +59,8 @@ export interface RunResult {
   auc?: { aucDF: number; aucDtau: number; aucFtau: number; snpr: number } | null;
   /** ROC points (pf, pd), thinned for plotting. */
   roc?: { pf: number[]; pd: number[] };
+  /** Why the scene's map gave no AUCs (a class-label map is no anomaly truth; a one-class map), when so. */
+  truthNote?: string;
   metrics?: { acc: number; nmi: number; kappa: number; ari: number; purity: number } | null;
   legend?: { cluster: number; class: number | null; colour: string }[];
 }

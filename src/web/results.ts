@@ -76,7 +76,7 @@ function colourBar(range: [number, number]): HTMLElement {
 function metricsText(r: RunResult): string {
   if (r.task === 'detect') {
     return r.auc ? `AUC(D,F) ${r.auc.aucDF.toFixed(7)}  AUC(D,τ) ${r.auc.aucDtau.toFixed(7)}  AUC(F,τ) ${r.auc.aucFtau.toFixed(7)}  SNPR ${r.auc.snpr.toFixed(2)} dB`
-      : 'no ground-truth map: no AUCs';
+      : r.truthNote ?? 'no ground-truth map: no AUCs';
   }
   const m = r.metrics;
   return m ? `ACC ${m.acc.toFixed(4)}  NMI ${m.nmi.toFixed(4)}  kappa ${m.kappa.toFixed(4)}  ARI ${m.ari.toFixed(4)}  purity ${m.purity.toFixed(4)}` : 'no ground truth: no metrics';

@@ -8,6 +8,7 @@ import { zipSync } from 'fflate';
 import type { Gpu } from '../gpu/index.ts';
 import { describeGpu } from '../gpu/info.ts';
 import type { Cube, LabelMap } from '../data/cube.ts';
+import { anomalyTruth } from '../data/scene.ts';
 import { rocCurve } from '../metrics/roc.ts';
 import { percentile } from '../data/png.ts';
 import { OptionError } from '../errors.ts';
@@ -78,8 +79,10 @@ type Made = Omit<RunResult, 'task' | 'model' | 'scene' | 'settings' | 'seconds' 
 
 function detectResult(scene: OpenScene, out: DetectOutput, info: RunInfo): Made {
   const { cube } = scene;
-  // Detection reads a map as 0/1 anomalies (value > 0), as `hsi detect` does.
-  const map = scene.map && { ...scene.map, data: scene.map.data.map((v) => (v > 0 ? 1 : 0)) };
+  // The map is anomaly truth only as `hsi detect` takes it (data/scene.ts anomalyTruth): a
+  // class-label map gives no AUCs, and the page says why, rather than scoring value > 0.
+  const truth = scene.map ? anomalyTruth(scene.mapFile ?? scene.file ?? scene.name, cube, scene.map.data) : {};
+  const map = truth.map;
   const r = { cube, map, scores: out.scores };
   const { names, bytes } = detectionFiles(r);
   const auc = scoreResult(r);
@@ -95,6 +98,7 @@ function detectResult(scene: OpenScene, out: DetectOutput, info: RunInfo): Made 
     scoreRange: [percentile(out.scores, 1), percentile(out.scores, 99)],
     auc: auc && { aucDF: auc.aucDF, aucDtau: auc.aucDtau, aucFtau: auc.aucFtau, snpr: auc.snpr },
     roc: roc ? thin(roc.map((p) => p.pf), roc.map((p) => p.pd)) : undefined,
+    truthNote: truth.warning,
   };
 }
 
