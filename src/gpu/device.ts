@@ -8,6 +8,7 @@
  */
 import { platform as hostPlatform } from '#platform';
 import type { Platform } from '../platform/types.ts';
+import { BindGroupCache } from './bindgroups.ts';
 import { debugLog } from './debug.ts';
 import { DeviceLostError, GpuLimitError, GpuUnavailableError, GpuUsageError } from './errors.ts';
 import { compileError, Kernel, type KernelSpec, type ShaderModuleRecord } from './kernel.ts';
@@ -70,11 +71,23 @@ function adapterSummary(info: GPUAdapterInfo): Record<string, unknown> {
   };
 }
 
+/** Counters beside the pool's: dispatches, submits, bind groups (created, reused, cached now), kernels. */
+export interface GpuCounts {
+  dispatches: number;
+  submits: number;
+  batchesChecked: number;
+  bindGroupsCreated: number;
+  bindGroupsReused: number;
+  bindGroups: number;
+  kernels: number;
+}
+
 export class Gpu {
   readonly limits: GPUSupportedLimits;
   readonly features: ReadonlySet<string>;
   readonly recorder: Recorder;
   readonly pool: BufferPool;
+  readonly bindGroups = new BindGroupCache();
   /** Measured kernel choices for this adapter (empty until tuneMatmul / tuneConv2d run or a table is loaded). */
   readonly tuning: Tuning;
   /** Resolves with the loss info when the device is lost. */
@@ -201,8 +214,8 @@ export class Gpu {
   }
 
   /** Buffer-pool counters (live and pooled bytes, allocations). */
-  stats(): PoolStats & { dispatches: number; submits: number; kernels: number } {
-    return { ...this.pool.stats(), ...this.recorder.counts, kernels: this.kernels.size };
+  stats(): PoolStats & GpuCounts {
+    return { ...this.pool.stats(), ...this.recorder.counts, ...this.bindGroups.counts, bindGroups: this.bindGroups.size, kernels: this.kernels.size };
   }
 
   /** Destroys the device; later calls throw DeviceLostError. */

@@ -1,5 +1,6 @@
 /** The GPU runtime: device, buffer pool, command recording, kernels. */
-export { createGpu, Gpu, OPTIONAL_FEATURES, type GpuOptions } from './device.ts';
+export { createGpu, Gpu, OPTIONAL_FEATURES, type GpuCounts, type GpuOptions } from './device.ts';
+export { BIND_GROUP_CAPACITY, BindGroupCache } from './bindgroups.ts';
 export * from './errors.ts';
 export { Kernel, type KernelSpec, type Grid, type ParamValues } from './kernel.ts';
 export { BufferPool, DeviceBuffer, sizeClass, type PoolStats } from './pool.ts';

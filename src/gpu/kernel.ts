@@ -4,6 +4,7 @@
  * is packed by name into the recorder's uniform ring and bound with a dynamic offset.
  */
 import { GpuLimitError, GpuUsageError, KernelCompileError } from './errors.ts';
+import type { BindGroupCache } from './bindgroups.ts';
 import type { DeviceBuffer } from './pool.ts';
 import { roundUp4, type Recorder } from './recorder.ts';
 import { packParams, type BindingInfo, type EntryLayout, type ModuleLayout } from './reflect.ts';
@@ -36,14 +37,16 @@ export interface KernelHost {
   readonly device: GPUDevice;
   readonly limits: GPUSupportedLimits;
   readonly recorder: Recorder;
+  /** The device's bind groups, shared by its kernels under one bound. */
+  readonly bindGroups: BindGroupCache;
   assertAlive(op: string): void;
 }
 
 export type Grid = readonly [number, number?, number?];
 export type ParamValues = Record<string, number | ArrayLike<number>>;
 
-const BIND_GROUP_CACHE = 512;
 let nextBufferId = 1;
+let nextKernelId = 1;
 const bufferIds = new WeakMap<GPUBuffer, number>();
 
 function bufferId(b: GPUBuffer): number {
@@ -58,7 +61,8 @@ export class Kernel {
   readonly layout: EntryLayout;
   private pipeline: GPUComputePipeline;
   private groupLayouts: GPUBindGroupLayout[];
-  private bindGroups = new Map<string, GPUBindGroup[]>();
+  /** Prefixes this kernel's keys in the device's bind-group cache. */
+  private readonly id = nextKernelId++;
   // Derived once: dispatch() is the hot path (~10 µs of JS per call on this machine).
   private storage: BindingInfo[];
   private uniformGroup: number;
@@ -162,15 +166,9 @@ export class Kernel {
     for (const name in buffers) {
       if (!storage.some((b) => b.name === name)) throw new GpuUsageError(op, `buffer ${name}: expected one of ${storage.map((b) => b.name).join(', ')}, got an unknown name`);
     }
-    const key = storage.map((b) => this.checkBinding(op, b, buffers)).join('|');
-    let groups = this.bindGroups.get(key);
-    if (!groups) {
-      // Bounded: keys of destroyed buffers are never seen again and age out here.
-      if (this.bindGroups.size >= BIND_GROUP_CACHE) this.bindGroups.clear();
-      groups = this.createBindGroups(buffers);
-      this.bindGroups.set(key, groups);
-    }
-    return groups;
+    const key = `${this.id}#${storage.map((b) => this.checkBinding(op, b, buffers)).join('|')}`;
+    // Keys of destroyed buffers are never seen again and age out of the cache.
+    return this.host.bindGroups.get(key, () => this.createBindGroups(buffers));
   }
 
   private checkBinding(op: string, b: BindingInfo, buffers: Record<string, DeviceBuffer>): string {

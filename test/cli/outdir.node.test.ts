@@ -100,8 +100,12 @@ test('SIGKILL while a run writes leaves the earlier run whole', async () => {
   await hsi(['detect', scene, '--model', 'rx', '--out', out]);
   const before = summaryOf(out);
   const parent = path.dirname(out);
-  // Kill as soon as the run's temporary folder has a file in it: mid-write.
-  const child = spawn('node', [cli, 'detect', scene, '--model', 'lrx', '--out', out], { stdio: 'ignore' });
+  // Kill as soon as the run's temporary folder has a file in it: mid-write. The run stays in this
+  // process (as the filtered child it would be, src/cli/quiet.ts), so the kill reaches the writer
+  // itself: killing the parent of a filtered child leaves the child a moment to finish its write
+  // (test/cli/entry.node.test.ts covers that case), which made this test flaky.
+  const env = { ...process.env, HSI_STDERR_FILTERED: 'pipe' };
+  const child = spawn('node', [cli, 'detect', scene, '--model', 'lrx', '--out', out], { stdio: 'ignore', env });
   let killedMidWrite = false;
   const poll = setInterval(() => {
     for (const f of leftovers(parent)) {

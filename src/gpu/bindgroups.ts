@@ -1,0 +1,48 @@
+/**
+ * The bind groups of every kernel of one device, least recently used first out, under one bound.
+ *
+ * Why one bound for the device and not one per kernel: on lavapipe each live bind group holds a
+ * descriptor set in a memory mapping of its own, and a process may hold at most
+ * vm.max_map_count (65,530) mappings. With a bound per kernel, a process that uses a few hundred
+ * kernels (a test run, a long session in the app) kept tens of thousands of bind groups alive and
+ * lavapipe crashed when a mapping failed (docs/engine.md#bind-groups). Training reuses the same
+ * pooled buffers step after step, so a step's bind groups stay cached as long as they fit.
+ */
+
+/** Bind groups a device keeps at most (each costs a mapping on lavapipe). */
+export const BIND_GROUP_CAPACITY = 2048;
+
+export class BindGroupCache {
+  private entries = new Map<string, GPUBindGroup[]>();
+  /** Counters for tests and DEBUG output. */
+  readonly counts = { bindGroupsCreated: 0, bindGroupsReused: 0 };
+
+  constructor(readonly capacity = BIND_GROUP_CAPACITY) {}
+
+  /** Bind group sets cached now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The cached groups for `key`, or those `create` makes (cached, evicting the least recently used). */
+  get(key: string, create: () => GPUBindGroup[]): GPUBindGroup[] {
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Re-inserting moves the key to the end of the Map's order: the most recently used.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      this.counts.bindGroupsReused++;
+      return hit;
+    }
+    const groups = create();
+    this.counts.bindGroupsCreated++;
+    // Evicted groups may still be used by recorded commands: WebGPU keeps them alive for those.
+    while (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, groups);
+    return groups;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
