@@ -90,6 +90,10 @@ export function superAdSettings(opts: SuperAdTrainOptions = {}): SuperAdSettings
   if (!(preset in SUPERAD_PRESETS)) throw new OptionError(op, `preset: expected 'fast' or 'paper', got ${String(preset)}`);
   const s: SuperAdSettings = { ...SUPERAD_PRESETS[preset], seed: 1 };
   for (const [k, v] of Object.entries(opts)) if (v !== undefined && k in s && k !== 'preset') (s as unknown as Record<string, unknown>)[k] = v;
+  // Both presets decay the rate 10 times over their run (StepLR every steps/10); other steps keep
+  // that shape unless a step size is given: 1000 steps at fast's StepLR(25) would end at 1e-3 ·
+  // 0.8⁴⁰ and train no more after the first few hundred (docs/superad.md#presets).
+  if (opts.steps !== undefined && opts.stepSize === undefined) s.stepSize = Math.max(1, Math.round(opts.steps / 10));
   const int = (name: keyof SuperAdSettings, lo: number): void => {
     const v = s[name] as number;
     if (!Number.isInteger(v) || v < lo) throw new OptionError(op, `${name}: expected an integer ≥ ${lo}, got ${v}`);
@@ -253,7 +257,7 @@ export const superAdModel: ModelEntry<'detect'> = {
   summary: 'Super-AD (Cui et al., TGRS 2025): superpixel ViT, error-adaptive convolution and background pixel mining, trained on the scene',
   options: {
     preset: { type: 'choice', choices: ['fast', 'paper'], default: 'fast', help: 'the settings a run starts from (below); the other options override them' },
-    steps: { type: 'int', min: 1, max: 1e6, defaultText: "the preset's", help: 'training steps (one whole image each)' },
+    steps: { type: 'int', min: 1, max: 1e6, defaultText: "the preset's", help: 'training steps (one whole image each); the rate schedule follows (×0.8 every steps/10)' },
     segments: { type: 'int', min: 1, max: 1e6, default: 100, help: 'SLIC superpixels requested (the code: 100; compactness 0.01 gives fewer)' },
     window: { type: 'int', min: 1, max: 15, default: 5, help: 'AdaConv window n (odd)' },
     kernel: { type: 'int', min: 1, max: 7, default: 3, help: 'AdaConv kernel k (odd, ≤ window)' },

@@ -120,6 +120,11 @@ test('settings: presets, overrides and checks; SLIC composite bands for scenes w
   const paper = superAdSettings({ preset: 'paper' });
   assert.equal([paper.steps, paper.lr, paper.betas, paper.weightDecay, paper.stepSize, paper.gamma, paper.window, paper.kernel], [1000, 1e-3, [0.5, 0.8], 1e-4, 100, 0.8, 5, 3]);
   assert.is(superAdSettings({ steps: 7 }).steps, 7);
+  // Steps given without a step size keep the presets' shape: 10 decays over the run.
+  assert.equal([1000, 400, 37, 4].map((steps) => superAdSettings({ steps }).stepSize), [100, 40, 4, 1]);
+  assert.is(superAdSettings({ preset: 'paper', steps: 250 }).stepSize, 25);
+  assert.is(superAdSettings({ steps: 1000, stepSize: 7 }).stepSize, 7, 'a step size given wins');
+  assert.is((superAdModel.settings({ steps: 500 }) as { stepSize: number }).stepSize, 50, 'registry: hsi detect --steps 500');
   assert.equal([paper.depth, superAdSettings({ depth: 5 }).depth], [7, 5]);
   const fast = superAdSettings();
   assert.equal([fast.preset, fast.steps, fast.stepSize, fast.gamma, fast.depth, fast.lr], ['fast', 250, 25, 0.8, 3, 1e-3], 'the fast preset (docs/superad.md#presets)');
