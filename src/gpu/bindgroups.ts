@@ -5,8 +5,8 @@
  * descriptor set in a memory mapping of its own, and a process may hold at most
  * vm.max_map_count (65,530) mappings. With a bound per kernel, a process that uses a few hundred
  * kernels (a test run, a long session in the app) kept tens of thousands of bind groups alive and
- * lavapipe crashed when a mapping failed (docs/engine.md#bind-groups). Training reuses the same
- * pooled buffers step after step, so a step's bind groups stay cached as long as they fit.
+ * lavapipe crashed when a mapping failed (docs/engine.md#bind-groups). Training reuses mostly the
+ * same pooled buffers step after step, so most of a step's bind groups stay cached.
  */
 
 /** Bind groups a device keeps at most (each costs a mapping on lavapipe). */
@@ -40,9 +40,5 @@ export class BindGroupCache {
     while (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, groups);
     return groups;
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 }
