@@ -7,7 +7,7 @@
 //   --node-only / --browser-only, --no-typecheck, --no-build (the bundles read src/ and shaders/
 //   directly; only the CLI tests need dist/ current)
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { baseOptions, root } from './esbuild-config.mjs';
@@ -69,23 +69,50 @@ function runNode(outfile, parityFile) {
   // The counts come back in a file, not on stdout, so test output can never garble them.
   const resultFile = path.join(path.dirname(outfile), 'node-result.json');
   rmSync(resultFile, { force: true });
+  rmSync(parityFile, { force: true });
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--enable-source-maps', outfile], {
       cwd: root, env: { ...process.env, HSI_PARITY_FILE: parityFile, HSI_RESULT_FILE: resultFile }, stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('close', (code, signal) => {
-      if (existsSync(resultFile)) return resolve(JSON.parse(readFileSync(resultFile, 'utf8')));
-      // The last file named above the message is where it stopped; the signal tells a native crash
-      // (SIGSEGV, SIGABRT in Dawn or the Vulkan driver) from the OOM killer (SIGKILL).
-      console.error(`node: the test process exited with code ${code}, signal ${signal ?? 'none'}, before reporting (a crash counts as a failure)`);
-      resolve({ passed: 0, failed: 1, skipped: 0, files: 0, skips: [], crashed: true });
+      const result = readJson(resultFile);
+      if (result && result.running === undefined) return resolve(result);
+      // The signal tells a native crash (SIGSEGV, SIGABRT in Dawn or the Vulkan driver) from the
+      // OOM killer (SIGKILL); the counts before the crash stand, and the crash is one failure.
+      const sofar = result ?? { passed: 0, failed: 0, skipped: 0, files: 0, skips: [] };
+      const where = result ? `while running ${result.running}` : 'before its first test file';
+      const maps = result?.mappings === undefined ? '' : `; ${result.mappings} memory mappings when that file started, of vm.max_map_count ${maxMapCount()}`;
+      const crash = `node: the test process died ${where} (exit code ${code}, signal ${signal ?? 'none'}${maps}); the files after it did not run (a crash counts as a failure)`;
+      console.error(crash);
+      resolve({ ...sofar, failed: sofar.failed + 1, crash });
     });
   });
+}
+
+function maxMapCount() {
+  try {
+    return readFileSync('/proc/sys/vm/max_map_count', 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** A JSON file the Node run wrote, or null when it left none (or died while writing it). */
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 function summary(env, r) {
   const empty = r.passed + r.failed === 0;
   console.log(`${env}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped in ${r.files} files${empty ? ' — NO TESTS RAN (counted as a failure)' : ''}`);
+  // Repeated beside the totals: a CI log is often read from its tail only.
+  if (r.crash) console.log(r.crash);
+  // The margin to lavapipe's crash (docs/engine.md#bind-groups), sampled between test files.
+  if (r.peakMappings) console.log(`${env}: at most ${r.peakMappings} memory mappings between test files, of vm.max_map_count ${maxMapCount()}`);
   const byReason = new Map();
   for (const s of r.skips ?? []) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s]);
   for (const [reason, list] of byReason) {
@@ -125,7 +152,7 @@ const browserFiles = files.filter((f) => !f.endsWith('.node.test.ts'));
 if (!flags.has('--node-only') && browserFiles.length > 0) {
   console.log(`\n== Chromium (headless, WebGPU): ${browserFiles.length} test files`);
   await bundle('browser', browserFiles, path.join(outDir, 'browser.js'));
-  const nodeParity = existsSync(parityFile) ? JSON.parse(readFileSync(parityFile, 'utf8')) : {};
+  const nodeParity = readJson(parityFile) ?? {};
   totals.push(summary('chromium', await runInChromium(path.join(outDir, 'browser.js'), nodeParity)));
 }
 const count = (key) => totals.reduce((s, r) => s + (r[key] ?? 0), 0);

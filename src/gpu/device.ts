@@ -8,7 +8,7 @@
  */
 import { platform as hostPlatform } from '#platform';
 import type { Platform } from '../platform/types.ts';
-import { BindGroupCache } from './bindgroups.ts';
+import { BIND_GROUP_CAPACITY, BindGroupCache } from './bindgroups.ts';
 import { debugLog } from './debug.ts';
 import { DeviceLostError, GpuLimitError, GpuUnavailableError, GpuUsageError } from './errors.ts';
 import { compileError, Kernel, type KernelSpec, type ShaderModuleRecord } from './kernel.ts';
@@ -78,6 +78,10 @@ export interface GpuCounts {
   batchesChecked: number;
   bindGroupsCreated: number;
   bindGroupsReused: number;
+  /** Groups dropped from the cache, least recently used first. */
+  bindGroupsEvicted: number;
+  /** Full garbage collections run to free evicted groups (Node only). */
+  garbageCollections: number;
   bindGroups: number;
   kernels: number;
 }
@@ -87,7 +91,7 @@ export class Gpu {
   readonly features: ReadonlySet<string>;
   readonly recorder: Recorder;
   readonly pool: BufferPool;
-  readonly bindGroups = new BindGroupCache();
+  readonly bindGroups: BindGroupCache;
   /** Measured kernel choices for this adapter (empty until tuneMatmul / tuneConv2d run or a table is loaded). */
   readonly tuning: Tuning;
   /** Resolves with the loss info when the device is lost. */
@@ -109,6 +113,7 @@ export class Gpu {
     // A backstop: every call is inside an error scope, so this should stay empty.
     device.addEventListener('uncapturederror', (e) => this.uncaptured.push((e as GPUUncapturedErrorEvent).error));
     this.recorder = new Recorder(this, this.limits);
+    this.bindGroups = new BindGroupCache(BIND_GROUP_CAPACITY, platform.collectGarbage);
     this.pool = new BufferPool({
       device, limits: this.limits,
       assertAlive: (op) => this.assertAlive(op),

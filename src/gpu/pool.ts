@@ -59,6 +59,8 @@ export function sizeClass(bytes: number): number {
 
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
+  /** Every idle buffer with its capacity, oldest release first: what goes when the bound is reached. */
+  private idle = new Map<GPUBuffer, number>();
   private counters: PoolStats = {
     liveBytes: 0, liveBuffers: 0, pooledBytes: 0, pooledBuffers: 0,
     allocations: 0, reuses: 0, destroyed: 0, peakLiveBytes: 0,
@@ -83,6 +85,7 @@ export class BufferPool {
     const list = this.free.get(capacity);
     let buffer = list?.pop();
     if (buffer) {
+      this.idle.delete(buffer);
       this.counters.reuses++;
       this.counters.pooledBytes -= capacity;
       this.counters.pooledBuffers--;
@@ -102,7 +105,11 @@ export class BufferPool {
     return new DeviceBuffer(buffer, bytes, capacity, label);
   }
 
-  /** Returns a buffer to the pool. Commands already recorded that use it stay valid. */
+  /**
+   * Returns a buffer to the pool. Commands already recorded that use it stay valid. Over the bound,
+   * the buffers idle longest are destroyed, not this one: sizes a program stopped using must not
+   * keep the sizes it uses now from being reused (docs/engine.md#tensors-and-memory).
+   */
   release(buf: DeviceBuffer): void {
     if (buf.released) {
       throw new GpuUsageError(`pool.release(${buf.label})`, 'buffer: expected a live buffer, got one already released');
@@ -111,13 +118,15 @@ export class BufferPool {
     const c = this.counters;
     c.liveBytes -= buf.capacity;
     c.liveBuffers--;
-    if (c.pooledBytes + buf.capacity > this.maxPooledBytes) {
+    if (buf.capacity > this.maxPooledBytes) {
       this.destroyLater(buf.buffer);
       return;
     }
+    while (c.pooledBytes + buf.capacity > this.maxPooledBytes) this.evictOldest();
     let list = this.free.get(buf.capacity);
     if (!list) this.free.set(buf.capacity, (list = []));
     list.push(buf.buffer);
+    this.idle.set(buf.buffer, buf.capacity);
     c.pooledBytes += buf.capacity;
     c.pooledBuffers++;
   }
@@ -126,12 +135,24 @@ export class BufferPool {
   trim(): void {
     for (const list of this.free.values()) for (const b of list) this.destroyLater(b);
     this.free.clear();
+    this.idle.clear();
     this.counters.pooledBytes = 0;
     this.counters.pooledBuffers = 0;
   }
 
   stats(): PoolStats {
     return { ...this.counters };
+  }
+
+  private evictOldest(): void {
+    const [buffer, capacity] = this.idle.entries().next().value!;
+    this.idle.delete(buffer);
+    // Free lists are stacks, so the oldest buffer of a class sits at the bottom of its list.
+    const list = this.free.get(capacity)!;
+    list.splice(list.indexOf(buffer), 1);
+    this.counters.pooledBytes -= capacity;
+    this.counters.pooledBuffers--;
+    this.destroyLater(buffer);
   }
 
   private destroyLater(buffer: GPUBuffer): void {

@@ -3,6 +3,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { create, globals } from 'webgpu';
 import type { Platform } from './types.ts';
 
@@ -17,6 +19,30 @@ function dawnGpu(): GPU {
     dawn = create([]);
   }
   return dawn;
+}
+
+let gc: (() => void) | null = null;
+
+/**
+ * V8's gc(): the global one under --expose-gc, else one from a context made with the flag on.
+ * Where neither can be had (a locked-down runtime), collection is left to V8: evicted bind groups
+ * then live longer, which costs mappings on lavapipe but changes no result.
+ */
+function collectGarbage(): void {
+  gc ??= (globalThis as { gc?: () => void }).gc ?? exposedGc();
+  gc();
+}
+
+function exposedGc(): () => void {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return () => {};
+  } finally {
+    // Only that one context gets it; contexts made later see no gc global.
+    setFlagsFromString('--no-expose-gc');
+  }
 }
 
 function packageVersion(name: string): string {
@@ -44,6 +70,7 @@ export const platform: Platform = {
   backend: `Dawn (npm webgpu ${packageVersion('webgpu')})`,
   versions: () => ({ node: process.versions.node, webgpu: packageVersion('webgpu'), v8: process.versions.v8 }),
   env: (name) => process.env[name],
+  collectGarbage,
 };
 
 /** The bytes of the file at `path` (model checkpoints: nn/safetensors.ts). */

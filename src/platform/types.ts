@@ -16,4 +16,10 @@ export interface Platform {
   versions(): Record<string, string>;
   /** An environment setting (process.env in Node, a global in browsers). */
   env(name: string): string | undefined;
+  /**
+   * A full garbage collection, where the host lets a program ask for one (Node). WebGPU objects
+   * that cannot be destroyed explicitly (bind groups) are freed only when collected
+   * (docs/engine.md#bind-groups).
+   */
+  collectGarbage?(): void;
 }

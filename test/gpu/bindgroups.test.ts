@@ -23,7 +23,18 @@ test('the cache keeps the most recently used keys under its bound', () => {
   assert.is(c.size, 3, 'never more than the bound');
   assert.is(get('a'), 'g0', 'a was used after b: it stayed');
   assert.is(get('b'), 'g4', 'b was the least recently used: evicted, so made again');
-  assert.equal(c.counts, { bindGroupsCreated: 5, bindGroupsReused: 2 });
+  assert.equal(c.counts, { bindGroupsCreated: 5, bindGroupsReused: 2, bindGroupsEvicted: 2, garbageCollections: 0 });
+});
+
+test('with a host collector, the cache collects garbage after every capacity / 2 evictions', () => {
+  let collected = 0;
+  const c = new BindGroupCache(4, () => collected++);
+  for (let k = 0; k < 4; k++) c.get(`k${k}`, () => fake(k));
+  assert.is(collected, 0, 'filling the cache evicts nothing');
+  for (let k = 4; k < 10; k++) c.get(`k${k}`, () => fake(k));
+  assert.is(c.counts.bindGroupsEvicted, 6);
+  assert.is(collected, 3, 'after the 2nd, 4th and 6th eviction');
+  assert.is(c.counts.garbageCollections, 3);
 });
 
 /** Six pipelines × 24 × 24 buffer pairs: more bind groups than the device keeps, and than 512 per kernel would. */

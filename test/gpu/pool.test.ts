@@ -41,6 +41,28 @@ test('a buffer beyond maxBufferSize is refused naming the limit', async () => {
   throwsLike(() => gpu.buffer(-4), GpuUsageError, /expected a non-negative integer/);
 });
 
+test('over the bound the pool destroys the buffers idle longest, so a size in use keeps being reused', async () => {
+  const gpu = await createGpu({ maxPooledBytes: 4096 });
+  try {
+    // An earlier phase leaves the pool full of a size no longer used ...
+    const old = Array.from({ length: 4 }, (_, i) => gpu.buffer(1024, `old${i}`));
+    old.forEach((b) => gpu.release(b));
+    const before = gpu.stats();
+    // ... and a training loop then uses another size, step after step.
+    for (let step = 0; step < 10; step++) gpu.release(gpu.buffer(512, 'step'));
+    const s = gpu.stats();
+    assert.is(s.allocations - before.allocations, 1, 'one 512-byte buffer, reused by every later step');
+    assert.is(s.destroyed - before.destroyed, 1, 'one old 1 KiB buffer made room for it');
+    assert.is(s.pooledBytes, 3 * 1024 + 512);
+    // The old size still gets what is left of its class.
+    gpu.release(gpu.buffer(1024, 'again'));
+    assert.is(gpu.stats().allocations, s.allocations);
+    await gpu.sync();
+  } finally {
+    gpu.destroy();
+  }
+});
+
 test('the pool keeps at most maxPooledBytes idle and destroys the rest', async () => {
   const gpu = await createGpu({ maxPooledBytes: 4096 });
   try {

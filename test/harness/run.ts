@@ -19,11 +19,19 @@ export interface RunResult {
 type SuiteRun = () => Promise<[string | true, number, number, number]>;
 type Group = [string | null, ...SuiteRun[]];
 
-export async function runQueued(write: (text: string) => void): Promise<RunResult> {
+/**
+ * `progress` is told each file before it runs, with the counts so far, so that a process that dies
+ * in native code (Dawn, the Vulkan driver) still leaves where it stopped and what passed before.
+ */
+export async function runQueued(
+  write: (text: string) => void,
+  progress?: (file: string | null, sofar: RunResult) => void,
+): Promise<RunResult> {
   const queue = (globalThis as unknown as { UVU_QUEUE: Group[] }).UVU_QUEUE;
   const result: RunResult = { passed: 0, failed: 0, skipped: 0, files: 0, skips: [] };
   for (const group of queue) {
     const name = group.shift() as string | null;
+    progress?.(name, { ...result, skips: skipState.records.slice() });
     if (name) write(`\n${name}\n`);
     result.files++;
     for (const run of group as SuiteRun[]) {
