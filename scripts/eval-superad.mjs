@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createGpu, readMatFile, rocAuc, superAdScores, trainSuperAd } from '../dist/node/index.js';
+import { createGpu, readMatFile, rocAuc, superAdScores, superAdSettings, trainSuperAd } from '../dist/node/index.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,7 +31,10 @@ for (const file of positionals) {
   const curve = [];
   // Scoring reads back, which waits for the steps queued before it: training time is only
   // comparable with hsi detect's when --every is 0.
-  const steps = Number(values.steps ?? (values.preset === 'paper' ? 1000 : 250));
+  const opts = {
+    preset: values.preset, steps: num(values.steps), stepSize: num(values['step-size']), gamma: num(values.gamma), depth: num(values.depth), lr: num(values.lr), seed: Number(values.seed),
+  };
+  const { steps } = superAdSettings(opts);
   const avgFrom = values['avg-from'] === undefined ? Infinity : Math.round(Number(values['avg-from']) * steps);
   const avgEvery = Number(values['avg-every']);
   let avg = null;
@@ -54,9 +57,7 @@ for (const file of positionals) {
     }
     : undefined;
   const t0 = performance.now();
-  const r = await trainSuperAd(gpu, cube, {
-    preset: values.preset, steps: num(values.steps), stepSize: num(values['step-size']), gamma: num(values.gamma), depth: num(values.depth), lr: num(values.lr), seed: Number(values.seed), onStep,
-  });
+  const r = await trainSuperAd(gpu, cube, { ...opts, onStep });
   const auc = rocAuc(await superAdScores(r), truth);
   // Wall time of training and scoring: the loop's own seconds leave out the time its after-step
   // hook waits, which is where the oracle's readbacks wait for the queued steps.
